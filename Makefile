@@ -1,0 +1,39 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DB_NAME ?= branch_rhythm
+
+.PHONY: install infra database run test test-unit bench clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+infra:
+	bin/ensure-infra
+
+database: infra
+	@psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(DB_NAME)'" | grep -q 1 \
+	  || psql -h 127.0.0.1 -U postgres -d postgres -qc 'CREATE DATABASE "$(DB_NAME)"'
+
+## Run the whole system locally (gateway on :8000). Ctrl-C stops it.
+run: install database
+	DATABASE_URL=postgresql+psycopg2://postgres@127.0.0.1:5432/$(DB_NAME) $(PY) bin/run-local
+
+## Run every test against the real RabbitMQ and PostgreSQL.
+test: install infra
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: install
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+bench: install infra
+	$(PY) benchmarks/golden_path.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

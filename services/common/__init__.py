@@ -1,0 +1,1 @@
+"""Shared building blocks. Each concern lives here once and every service imports it."""

@@ -1,0 +1,14 @@
+"""Event contracts: one definition per event, used by the publisher and every consumer.
+
+Each event is a versioned pydantic model carrying the envelope fields (`event_id`,
+`tenant_id`, `occurred_at`, `schema_version`, `correlation_id`). `parse_event` validates a
+received payload against the contract registered for its type; a payload that does not fit
+raises `ContractViolation` and the consumer dead-letters it with that reason.
+"""
+from services.common.contracts.base import (  # noqa: F401
+    Event,
+    contract_for,
+    parse_event,
+    registered_events,
+)
+from services.common.contracts import activities, members, notify, points  # noqa: F401  (registration)

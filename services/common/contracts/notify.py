@@ -1,0 +1,1 @@
+"""Events published by the notify service (none yet: notify is a sink in the golden path)."""

@@ -1,0 +1,25 @@
+"""Events published by the points service."""
+from __future__ import annotations
+
+import uuid
+
+from pydantic import Field
+
+from services.common.contracts.base import Event
+
+
+class PointsAwarded(Event):
+    """A ledger entry was appended. `delta` may be 0 when a cap absorbed the activity."""
+
+    source = "points"
+    event_type = "points_awarded"
+
+    entry_id: uuid.UUID
+    member_id: uuid.UUID
+    org_unit_id: uuid.UUID
+    activity_id: uuid.UUID | None = None
+    kind: str = Field(min_length=1, max_length=64)
+    delta: int
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    period_total: int
+    reason: str = Field(max_length=200)

@@ -1,0 +1,189 @@
+"""PostgreSQL access for services: engine, unit of work, outbox writes and once-only processing.
+
+Each service owns one PostgreSQL schema (its name by default) and reaches it through the
+connection's `search_path`, so its models carry no schema and it cannot read another service's
+tables by accident. Two tables every service has, defined here once:
+
+* `outbox` — events written in the same transaction as the state change that caused them
+  (no dual writes); `services.common.outbox.OutboxRelay` publishes and deletes them.
+* `processed_events` — (consumer, event_id) of every event a handler applied, inserted in the
+  same transaction as the handler's effect; a redelivered event hits the primary key and is
+  skipped, which turns at-least-once delivery into exactly-once effects.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from datetime import datetime, timezone
+from typing import Callable, Iterator
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import (
+    BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, func, text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from services.common.contracts import Event
+from services.common.settings import Settings, from_container
+
+log = logging.getLogger(__name__)
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox", metadata,
+        Column("id", BigInteger, primary_key=True, autoincrement=True),
+        Column("event_id", UUID(as_uuid=True), nullable=False, unique=True),
+        Column("source", String(32), nullable=False),
+        Column("event_type", String(64), nullable=False),
+        Column("tenant_id", UUID(as_uuid=True), nullable=False),
+        Column("payload", JSONB, nullable=False),
+        Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("attempts", Integer, nullable=False, server_default=text("0")),
+        Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now(), index=True),
+        Column("last_error", Text),
+    )
+
+
+def processed_events_table(metadata: MetaData) -> Table:
+    return Table(
+        "processed_events", metadata,
+        Column("consumer", String(128), primary_key=True),
+        Column("event_id", UUID(as_uuid=True), primary_key=True),
+        Column("tenant_id", UUID(as_uuid=True), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def notify_channel(schema: str) -> str:
+    return f"outbox_{schema}"
+
+
+def make_engine(settings: Settings, pool_size: int | None = None) -> Engine:
+    return create_engine(
+        settings.database_url,
+        pool_size=pool_size or settings.db_pool_size,
+        max_overflow=pool_size or settings.db_pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={
+            "options": f"-c search_path={settings.db_schema} -c timezone=UTC",
+            "application_name": settings.service,
+        },
+    )
+
+
+class UnitOfWork:
+    """One database transaction. Events given to `publish` commit with it or not at all."""
+
+    def __init__(self, session: Session, tables: "ServiceTables", context_headers: dict):
+        self.session = session
+        self._tables = tables
+        self._context_headers = context_headers
+        self.published: list[Event] = []
+
+    def publish(self, event: Event) -> None:
+        if event.correlation_id is None and self._context_headers.get("correlation_id"):
+            event = event.model_copy(update={"correlation_id": self._context_headers["correlation_id"]})
+        self.session.execute(
+            self._tables.outbox.insert().values(
+                event_id=event.event_id,
+                source=event.source,
+                event_type=event.event_type,
+                tenant_id=event.tenant_id,
+                payload=event.to_message(),
+                headers=self._context_headers,
+            )
+        )
+        self.published.append(event)
+
+    def flush_notify(self) -> None:
+        # NOTIFY is transactional: the relay is woken only when this commit lands.
+        if self.published:
+            self.session.execute(text("SELECT pg_notify(:c, '')"), {"c": self._tables.channel})
+
+
+class ServiceTables:
+    def __init__(self, metadata: MetaData, schema: str):
+        self.outbox = metadata.tables["outbox"]
+        self.processed = metadata.tables["processed_events"]
+        self.channel = notify_channel(schema)
+
+
+class DatabaseHandle:
+    """What a worker sees as `self.db`."""
+
+    def __init__(self, provider: "Database", worker_ctx):
+        self._provider = provider
+        self._worker_ctx = worker_ctx
+
+    @property
+    def engine(self) -> Engine:
+        return self._provider.engine
+
+    def _context_headers(self) -> dict:
+        data = self._worker_ctx.context_data
+        return {k: v for k, v in data.items() if v is not None and isinstance(v, (str, int, float, bool, list))}
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        """Commit on success, roll back on any exception; the outbox rides along."""
+        with Session(self._provider.engine, expire_on_commit=False) as session:
+            with session.begin():
+                uow = UnitOfWork(session, self._provider.tables, self._context_headers())
+                yield uow
+                uow.flush_notify()
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[Session]:
+        with Session(self._provider.engine) as session:
+            yield session
+
+    def process_once(self, event: Event, apply: Callable[[UnitOfWork, Event], None]) -> bool:
+        """Apply `event` unless this entrypoint has already applied it. False on a duplicate."""
+        consumer = f"{self._worker_ctx.service_name}.{self._worker_ctx.entrypoint.method_name}"
+        with self.transaction() as uow:
+            marker = uow.session.execute(
+                insert(self._provider.tables.processed)
+                .values(consumer=consumer, event_id=event.event_id, tenant_id=event.tenant_id)
+                .on_conflict_do_nothing()
+                .returning(self._provider.tables.processed.c.event_id)
+            ).first()
+            if marker is None:
+                log.info("skipping duplicate %s %s for %s", event.event_type, event.event_id, consumer)
+                return False
+            apply(uow, event)
+        return True
+
+
+class Database(DependencyProvider):
+    """Declared on a service class with the service's metadata; one engine per container."""
+
+    def __init__(self, metadata: MetaData):
+        self.metadata = metadata
+
+    def setup(self):
+        settings = from_container(self.container)
+        self.engine = make_engine(settings)
+        self.tables = ServiceTables(self.metadata, settings.db_schema)
+
+    def stop(self):
+        self.engine.dispose()
+
+    def kill(self):
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx):
+        return DatabaseHandle(self, worker_ctx)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()

@@ -1,0 +1,83 @@
+"""The errors a service may answer with, and how each crosses RPC and reaches HTTP.
+
+Each class is registered with nameko's `deserialize_to_instance`, so an error raised in
+`points` is raised again as the same class in the gateway, which maps it to one HTTP status in
+one table (`services.gateway.errors`). Arguments stay JSON-serialisable for that reason.
+"""
+from __future__ import annotations
+
+from nameko.exceptions import deserialize_to_instance
+
+
+class DomainError(Exception):
+    """Base for expected, user-facing errors. `permanent`: retrying the same input cannot help."""
+
+    code = "error"
+    permanent = True
+
+    def __init__(self, message: str, details: list | dict | None = None):
+        # nameko rebuilds the error from its args on the far side of an RPC call; a None
+        # argument would come back as the string "None", so it is left out.
+        super().__init__(*((message,) if details is None else (message, details)))
+        self.message = message
+        self.details = details
+
+    def __str__(self) -> str:
+        return self.message
+
+    def as_dict(self) -> dict:
+        body = {"error": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+@deserialize_to_instance
+class InvalidInput(DomainError):
+    """Input failed validation. `details` lists {field, reason} for each problem."""
+
+    code = "invalid_input"
+
+    @classmethod
+    def field(cls, field: str, reason: str) -> "InvalidInput":
+        return cls(f"{field}: {reason}", [{"field": field, "reason": reason}])
+
+    @classmethod
+    def from_pydantic(cls, exc, prefix: str = "") -> "InvalidInput":
+        problems = []
+        for err in exc.errors():
+            path = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
+            problems.append({"field": f"{prefix}{path}" if path else prefix.rstrip(".") or "body",
+                             "reason": err.get("msg", "invalid")})
+        summary = "; ".join(f"{p['field']}: {p['reason']}" for p in problems)
+        return cls(summary or "invalid input", problems)
+
+
+@deserialize_to_instance
+class NotFound(DomainError):
+    """The thing does not exist, or belongs to another tenant (indistinguishable by design)."""
+
+    code = "not_found"
+
+
+@deserialize_to_instance
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+@deserialize_to_instance
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+
+
+@deserialize_to_instance
+class Conflict(DomainError):
+    """The request contradicts current state (duplicate key, illegal status jump, ...)."""
+
+    code = "conflict"
+
+
+class ContractViolation(DomainError):
+    """An event failed its schema; consumers dead-letter it with this message as the reason."""
+
+    code = "contract_violation"

@@ -1,0 +1,103 @@
+"""Start one service: settings, logs, pre-start (wait, migrate, declare), metrics, nameko.
+
+`python -m services.<name>` calls `main("<name>")`. The same pre-start is what the container
+image runs, so local processes and containers start the same way.
+"""
+from __future__ import annotations
+
+from services.common import runtime
+
+runtime.patch()
+
+import logging  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import eventlet  # noqa: E402
+from kombu import Connection  # noqa: E402
+from nameko.runners import ServiceRunner  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from services import registry  # noqa: E402
+from services.common import logs, metrics, migrations, topology  # noqa: E402
+from services.common.db import make_engine  # noqa: E402
+from services.common.settings import ConfigError, Settings, load  # noqa: E402
+
+log = logging.getLogger("services.runner")
+
+
+def _retry(what: str, attempt, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    delay = 0.5
+    while True:
+        try:
+            attempt()
+            return
+        except Exception as exc:
+            if time.monotonic() >= deadline:
+                raise RuntimeError(f"{what} not reachable after {timeout:.0f}s: {exc}") from exc
+            log.info("waiting for %s (%s)", what, exc)
+            time.sleep(delay)
+            delay = min(delay * 2, 5)
+
+
+def wait_for_broker(settings: Settings) -> None:
+    def attempt():
+        with Connection(settings.amqp_uri, connect_timeout=3) as conn:
+            conn.ensure_connection(max_retries=1)
+    _retry("RabbitMQ", attempt, settings.prestart_timeout_seconds)
+
+
+def wait_for_database(settings: Settings) -> None:
+    def attempt():
+        engine = make_engine(settings, pool_size=1)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        finally:
+            engine.dispose()
+    _retry("PostgreSQL", attempt, settings.prestart_timeout_seconds)
+
+
+def prestart(settings: Settings) -> None:
+    """Idempotent; safe for several replicas starting at once."""
+    wait_for_broker(settings)
+    if settings.service in registry.WITH_DATABASE:
+        wait_for_database(settings)
+        migrations.upgrade(settings)
+    with Connection(settings.amqp_uri) as conn:
+        config = settings.nameko_config
+        topology.declare(conn, topology.all_consumer_queues(config, settings.delivery_limit, settings.retry_delays_ms))
+    log.info("pre-start done: broker and database reachable, schema migrated, queues declared")
+
+
+def main(service: str) -> None:
+    try:
+        settings = load(service)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    logs.configure(service, settings.log_level, settings.log_format)
+    prestart(settings)
+    metrics.serve(settings.metrics_port)
+
+    runner = ServiceRunner(config=settings.nameko_config)
+    runner.add_service(registry.service_class(service))
+
+    def shutdown(signum, frame):
+        # Handled in a green thread: stop() waits for in-flight workers to finish.
+        eventlet.spawn_n(runner.stop)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    runner.start()
+    log.info("%s started (metrics on :%s)", service, settings.metrics_port)
+    runnlet = eventlet.spawn(runner.wait)
+    while True:
+        try:
+            runnlet.wait()
+            break
+        except OSError:  # interrupted system call while a signal arrives
+            continue
+    log.info("%s stopped", service)

@@ -1,0 +1,155 @@
+"""One settings loader for every service: environment variables in, a frozen object out.
+
+A bad or missing value stops the process at start with a message naming the variable and the
+reason, instead of failing on the first request an hour later.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SERVICE_NAMES = ("members", "activities", "points", "notify", "gateway")
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+def _require_url(env: Mapping[str, str], name: str, default: str, schemes: tuple[str, ...]) -> str:
+    value = env.get(name, default)
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes:
+        raise ConfigError(f"{name}: expected a URL with scheme {' or '.join(schemes)}, got {value!r}")
+    if not parsed.hostname:
+        raise ConfigError(f"{name}: the URL has no host: {value!r}")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0, maximum: int = 1 << 30) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name}: must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name}: must be at least {minimum}, got {value}")
+    return value
+
+
+def _delays(env: Mapping[str, str], name: str, default: str) -> tuple[int, ...]:
+    raw = env.get(name, default)
+    try:
+        delays = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"{name}: expected comma-separated milliseconds, got {raw!r}") from None
+    if not delays or any(d <= 0 for d in delays):
+        raise ConfigError(f"{name}: expected at least one positive delay in milliseconds, got {raw!r}")
+    return delays
+
+
+def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, default)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name}: unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)") from None
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    amqp_uri: str
+    database_url: str
+    db_schema: str
+    metrics_port: int
+    http_port: int
+    max_workers: int
+    db_pool_size: int
+    default_timezone: str
+    outbox_poll_seconds: float
+    outbox_batch_size: int
+    retry_delays_ms: tuple[int, ...]
+    delivery_limit: int
+    platform_admin_token: str
+    log_level: str
+    log_format: str
+    prestart_timeout_seconds: float
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def nameko_config(self) -> dict:
+        """The config dict nameko containers take, derived from these settings."""
+        return {
+            "AMQP_URI": self.amqp_uri,
+            "max_workers": self.max_workers,
+            "WEB_SERVER_ADDRESS": f"0.0.0.0:{self.http_port}",
+            "serializer": "json",
+            "SETTINGS": self,
+        }
+
+
+def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
+    """Read settings for `service` from `env` (default: the process environment)."""
+    env = os.environ if env is None else env
+    if service not in SERVICE_NAMES:
+        raise ConfigError(f"service: unknown service {service!r}; expected one of {', '.join(SERVICE_NAMES)}")
+    schema = env.get("DB_SCHEMA", service)
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+        raise ConfigError(f"DB_SCHEMA: must be a lowercase SQL identifier, got {schema!r}")
+    platform_token = env.get("PLATFORM_ADMIN_TOKEN", "")
+    if service == "gateway" and len(platform_token) < 16:
+        raise ConfigError("PLATFORM_ADMIN_TOKEN: required by the gateway, at least 16 characters")
+    log_format = env.get("LOG_FORMAT", "json")
+    if log_format not in ("json", "text"):
+        raise ConfigError(f"LOG_FORMAT: expected json or text, got {log_format!r}")
+    default_ports = {"gateway": 8000, "members": 9101, "activities": 9102, "points": 9103, "notify": 9104}
+    return Settings(
+        service=service,
+        amqp_uri=_require_url(env, "AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/", ("amqp", "amqps", "pyamqp")),
+        database_url=_require_url(
+            env, "DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/branch_rhythm",
+            ("postgresql", "postgresql+psycopg2"),
+        ),
+        db_schema=schema,
+        metrics_port=_int(env, "METRICS_PORT", default_ports[service] + (1000 if service == "gateway" else 0), 0, 65535),
+        http_port=_int(env, "HTTP_PORT", 8000, 1, 65535),
+        max_workers=_int(env, "MAX_WORKERS", 10, 1, 1000),
+        db_pool_size=_int(env, "DB_POOL_SIZE", 10, 1, 200),
+        default_timezone=_timezone(env, "DEFAULT_TIMEZONE", "Asia/Shanghai"),
+        outbox_poll_seconds=_float(env, "OUTBOX_POLL_SECONDS", 1.0, 0.01),
+        outbox_batch_size=_int(env, "OUTBOX_BATCH_SIZE", 200, 1, 10000),
+        retry_delays_ms=_delays(env, "RETRY_DELAYS_MS", "1000,5000,30000"),
+        delivery_limit=_int(env, "DELIVERY_LIMIT", 20, 1, 1000),
+        platform_admin_token=platform_token,
+        log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        log_format=log_format,
+        prestart_timeout_seconds=_float(env, "PRESTART_TIMEOUT_SECONDS", 60.0, 1.0),
+    )
+
+
+def from_container(container) -> Settings:
+    """The Settings a nameko container was started with (see `Settings.nameko_config`)."""
+    settings = container.config.get("SETTINGS")
+    if settings is None:
+        raise ConfigError("SETTINGS: the nameko config carries no Settings; start services through services.common.runner")
+    return settings

@@ -1,0 +1,92 @@
+"""Tenant and caller context, carried in nameko's context data.
+
+The gateway authenticates a request and binds the tenant, the caller and their roles into the
+worker's context data; nameko then forwards `nameko.*` headers with every RPC call and every
+event the worker causes, so each downstream worker sees who is acting and for which college.
+Every query is scoped by `ctx.tenant_id`; a service never trusts a tenant named in a payload
+over the one in its context when answering a caller.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from nameko.extensions import DependencyProvider
+
+from services.common.errors import Forbidden, Unauthenticated
+
+TENANT_KEY = "tenant_id"
+CALLER_KEY = "caller_id"
+ROLES_KEY = "roles"
+CORRELATION_KEY = "correlation_id"
+
+PLATFORM_ADMIN = "platform_admin"
+TENANT_ADMIN = "tenant_admin"
+# Branch roles from the glossary; any of them may manage their own branch's roster and logs.
+BRANCH_OFFICERS = ("secretary", "organising_officer", "publicity_officer", "discipline_officer", "group_leader")
+MEMBER = "member"
+
+
+@dataclass
+class Caller:
+    """Who is acting, read from (and, at the gateway, written to) the worker's context data."""
+
+    data: dict
+
+    @property
+    def tenant_id(self) -> uuid.UUID:
+        raw = self.data.get(TENANT_KEY)
+        if not raw:
+            raise Unauthenticated("no tenant in context: the call did not pass through the gateway")
+        return uuid.UUID(str(raw))
+
+    @property
+    def caller_id(self) -> uuid.UUID | None:
+        raw = self.data.get(CALLER_KEY)
+        return uuid.UUID(str(raw)) if raw else None
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(self.data.get(ROLES_KEY) or ())
+
+    @property
+    def correlation_id(self) -> str | None:
+        return self.data.get(CORRELATION_KEY)
+
+    def has_any(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_any(TENANT_ADMIN, PLATFORM_ADMIN)
+
+    @property
+    def is_officer(self) -> bool:
+        return self.is_admin or self.has_any(*BRANCH_OFFICERS)
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise Forbidden("this action needs the tenant_admin role")
+
+    def require_self_or_officer(self, member_id: uuid.UUID) -> None:
+        """Members reach their own records; officers and admins reach their tenant's."""
+        if self.is_officer or self.caller_id == member_id:
+            return
+        raise Forbidden("members may only act on their own records")
+
+    def bind(self, *, tenant_id=None, caller_id=None, roles=(), correlation_id=None) -> None:
+        # nameko drops (with a warning) context values that are None, so absent keys stay absent.
+        values = {TENANT_KEY: tenant_id, CALLER_KEY: caller_id, CORRELATION_KEY: correlation_id}
+        for key, value in values.items():
+            if value:
+                self.data[key] = str(value)
+            else:
+                self.data.pop(key, None)
+        self.data[ROLES_KEY] = sorted(roles)
+
+
+class CallerContext(DependencyProvider):
+    """Injects a `Caller` view over the worker's context data."""
+
+    def get_dependency(self, worker_ctx):
+        return Caller(worker_ctx.data)

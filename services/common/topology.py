@@ -1,0 +1,117 @@
+"""Broker topology beyond what nameko declares: retries with backoff and dead-letter queues.
+
+For a consumer queue Q (a quorum queue, so RabbitMQ itself counts deliveries):
+
+    <source>.events --event_type--> Q --(handler fails, transient)--> retry.wait.<d>ms  (TTL d)
+                                     ^                                      |
+                                     +----- retry.requeue --routing key Q---+
+    Q --(permanent failure, retries exhausted, or x-delivery-limit hit)--> dead-letter --Q--> dlq.Q
+
+The wait queues are shared by every consumer: a message keeps Q as its routing key, and when
+its TTL expires RabbitMQ dead-letters it to `retry.requeue`, where only Q is bound with that key.
+A message that can never be processed therefore ends in dlq.Q with its reason in the headers;
+it neither loops nor blocks Q.
+"""
+from __future__ import annotations
+
+import inspect
+
+from kombu import Exchange, Queue, binding
+from nameko.events import get_event_exchange
+
+DEAD_LETTER_EXCHANGE = Exchange("dead-letter", type="direct", durable=True)
+REQUEUE_EXCHANGE = Exchange("retry.requeue", type="direct", durable=True)
+
+REASON_HEADER = "x-dead-letter-reason"
+ERROR_TYPE_HEADER = "x-dead-letter-error"
+RETRY_COUNT_HEADER = "x-retry-count"
+
+
+def consumer_queue_name(source: str, event_type: str, service: str, method: str) -> str:
+    # nameko's SERVICE_POOL naming, kept so `nameko show`-style tooling recognises the queues.
+    return f"evt-{source}-{event_type}--{service}.{method}"
+
+
+def dead_letter_queue_name(queue_name: str) -> str:
+    return f"dlq.{queue_name}"
+
+
+def wait_exchange(delay_ms: int) -> Exchange:
+    return Exchange(f"retry.wait.{delay_ms}ms", type="fanout", durable=True)
+
+
+def wait_queue(delay_ms: int) -> Queue:
+    return Queue(
+        f"retry.wait.{delay_ms}ms",
+        exchange=wait_exchange(delay_ms),
+        durable=True,
+        queue_arguments={"x-message-ttl": delay_ms, "x-dead-letter-exchange": REQUEUE_EXCHANGE.name},
+    )
+
+
+def consumer_queue(source: str, event_type: str, service: str, method: str, delivery_limit: int, config: dict) -> Queue:
+    name = consumer_queue_name(source, event_type, service, method)
+    return Queue(
+        name,
+        durable=True,
+        queue_arguments={
+            "x-queue-type": "quorum",
+            # A message that keeps crashing the worker (not just raising) is counted by RabbitMQ
+            # and dead-lettered after this many deliveries: the last line against poison.
+            "x-delivery-limit": delivery_limit,
+            "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
+            "x-dead-letter-routing-key": name,
+        },
+        bindings=[
+            binding(get_event_exchange(source, config), routing_key=event_type),
+            binding(REQUEUE_EXCHANGE, routing_key=name),
+        ],
+    )
+
+
+def dead_letter_queue(queue_name: str) -> Queue:
+    return Queue(
+        dead_letter_queue_name(queue_name),
+        exchange=DEAD_LETTER_EXCHANGE,
+        routing_key=queue_name,
+        durable=True,
+    )
+
+
+def support_entities(queue_name: str, retry_delays_ms) -> list:
+    """Everything a consumer queue relies on, in declaration order."""
+    entities: list = [DEAD_LETTER_EXCHANGE, REQUEUE_EXCHANGE, dead_letter_queue(queue_name)]
+    for delay in retry_delays_ms:
+        entities += [wait_exchange(delay), wait_queue(delay)]
+    return entities
+
+
+def declare(connection, entities) -> None:
+    channel = connection.channel()
+    try:
+        for entity in entities:
+            # bind() returns a copy: module-level entities must not keep a closed channel.
+            entity.bind(channel).declare()
+    finally:
+        channel.close()
+
+
+def all_consumer_queues(config: dict, delivery_limit: int, retry_delays_ms) -> list:
+    """Every consumer queue of every service, so that publishers never find an event unroutable
+    just because its consumer has not started yet on a fresh deployment."""
+    from services.common.consuming import ReliableEventHandler
+    from services.registry import service_classes
+
+    entities = []
+    for service_cls in service_classes().values():
+        for _, attr in inspect.getmembers(service_cls, callable):
+            for entrypoint in getattr(attr, "nameko_entrypoints", ()):
+                if isinstance(entrypoint, ReliableEventHandler):
+                    contract = entrypoint.contract
+                    queue = consumer_queue(
+                        contract.source, contract.event_type, service_cls.name, attr.__name__,
+                        delivery_limit, config,
+                    )
+                    entities += support_entities(queue.name, retry_delays_ms)
+                    entities += [get_event_exchange(contract.source, config), queue]
+    return entities

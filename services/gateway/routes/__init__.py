@@ -1,0 +1,1 @@
+"""HTTP routes, one module per downstream service, combined into GatewayService as mixins."""

@@ -1,0 +1,38 @@
+"""The gateway: the single HTTP edge. Authenticates, binds tenant and caller, calls by RPC."""
+from __future__ import annotations
+
+from nameko.rpc import RpcProxy
+from nameko.web.handlers import http
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from werkzeug.wrappers import Response
+
+from services.common.logs import LogContext
+from services.common.metrics import EntrypointMetrics
+from services.common.tenancy import CallerContext
+from services.gateway.auth import TokenCache
+from services.gateway.errors import json_response
+from services.gateway.routes.activities import ActivitiesRoutes
+from services.gateway.routes.members import MembersRoutes
+from services.gateway.routes.notify import NotifyRoutes
+from services.gateway.routes.points import PointsRoutes
+
+
+class GatewayService(MembersRoutes, ActivitiesRoutes, PointsRoutes, NotifyRoutes):
+    name = "gateway"
+
+    members = RpcProxy("members")
+    activities = RpcProxy("activities")
+    points = RpcProxy("points")
+    notify = RpcProxy("notify")
+    caller = CallerContext()
+    tokens = TokenCache()
+    metrics = EntrypointMetrics()
+    log_context = LogContext()
+
+    @http("GET", "/health")
+    def health(self, request):
+        return json_response(200, {"status": "ok"})
+
+    @http("GET", "/metrics")
+    def prometheus(self, request):
+        return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)
