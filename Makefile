@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DB_NAME ?= branch_rhythm
 
-.PHONY: install infra database run test test-unit bench clean
+.PHONY: install infra tools database run test test-unit bench clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,9 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	touch $@
 
 install: $(VENV)/.installed
+
+tools:
+	bin/ensure-tools
 
 infra:
 	bin/ensure-infra
@@ -26,7 +29,7 @@ run: install database
 	DATABASE_URL=postgresql+psycopg2://postgres@127.0.0.1:5432/$(DB_NAME) $(PY) bin/run-local
 
 ## Run every test against the real RabbitMQ and PostgreSQL.
-test: install infra
+test: install infra tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: install
