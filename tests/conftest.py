@@ -9,12 +9,8 @@ from services.common import runtime
 
 runtime.patch()  # before anything imports sockets: nameko 2.14 no longer does it itself
 
-import pytest  # noqa: E402
-
-from tests.support.infra import (  # noqa: E402,F401  (fixtures)
-    amqp_uri, broker_admin, database_url, db_engine, migrated, settings_for, start_service,
-    gateway, api,
-)
+# The fixtures for real servers live in one module, registered as a plugin.
+pytest_plugins = ["tests.support.infra"]
 
 
 def pytest_collection_modifyitems(config, items):

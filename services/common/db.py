@@ -28,6 +28,9 @@ from sqlalchemy.orm import Session
 
 from services.common.contracts import Event
 from services.common.settings import Settings, from_container
+from services.common.tenancy import CALLER_KEY, CORRELATION_KEY, ROLES_KEY, TENANT_KEY
+
+PROPAGATED_CONTEXT = (TENANT_KEY, CALLER_KEY, ROLES_KEY, CORRELATION_KEY, "call_id_stack")
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +129,10 @@ class DatabaseHandle:
         return self._provider.engine
 
     def _context_headers(self) -> dict:
+        # Only the context this system defines travels on: a consumed message also carries
+        # broker headers (x-death, with datetimes) that must not leak into new events.
         data = self._worker_ctx.context_data
-        return {k: v for k, v in data.items() if v is not None and isinstance(v, (str, int, float, bool, list))}
+        return {k: data[k] for k in PROPAGATED_CONTEXT if data.get(k) is not None}
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:

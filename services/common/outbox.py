@@ -6,9 +6,11 @@ notification was missed (a restart, another replica's rows). Rows are claimed wi
 `FOR UPDATE SKIP LOCKED`, so several replicas share the work without publishing a row twice at
 the same time.
 
-Every publish uses publisher confirms and `mandatory`: a row is deleted only after the broker
-confirmed it and routed it to at least one queue. An unroutable event (no consumer queue bound
-yet) or a broker outage leaves the row in place with a growing backoff. A crash between the
+Every publish uses publisher confirms, and events that some service consumes also `mandatory`:
+such a row is deleted only after the broker confirmed it and routed it to at least one queue. An
+unroutable subscribed event (its consumer queue not declared yet) or a broker outage leaves the
+row in place with a growing backoff. Events no service consumes are published without
+`mandatory`, so they do not pile up in the outbox waiting for a reader that does not exist. A crash between the
 confirm and the delete publishes the row again later; consumers are idempotent for that reason.
 """
 from __future__ import annotations
@@ -51,6 +53,9 @@ class OutboxRelay(DependencyProvider):
         self._amqp = None
         self._producer = None
         self._declared: set[str] = set()
+        from services.common.topology import subscribed_event_types
+
+        self._subscribed = subscribed_event_types()
 
     def start(self):
         self._running = True
@@ -212,7 +217,7 @@ class OutboxRelay(DependencyProvider):
                 routing_key=row.event_type,
                 headers=headers,
                 delivery_mode=2,
-                mandatory=True,
+                mandatory=(row.source, row.event_type) in self._subscribed,
                 message_id=str(row.event_id),
             )
         except Exception as exc:

@@ -96,22 +96,33 @@ def declare(connection, entities) -> None:
         channel.close()
 
 
-def all_consumer_queues(config: dict, delivery_limit: int, retry_delays_ms) -> list:
-    """Every consumer queue of every service, so that publishers never find an event unroutable
-    just because its consumer has not started yet on a fresh deployment."""
+def subscriptions() -> list[tuple[str, str, str]]:
+    """(service, method, contract) for every reliable event handler in the system."""
     from services.common.consuming import ReliableEventHandler
     from services.registry import service_classes
 
-    entities = []
+    found = []
     for service_cls in service_classes().values():
         for _, attr in inspect.getmembers(service_cls, callable):
             for entrypoint in getattr(attr, "nameko_entrypoints", ()):
                 if isinstance(entrypoint, ReliableEventHandler):
-                    contract = entrypoint.contract
-                    queue = consumer_queue(
-                        contract.source, contract.event_type, service_cls.name, attr.__name__,
-                        delivery_limit, config,
-                    )
-                    entities += support_entities(queue.name, retry_delays_ms)
-                    entities += [get_event_exchange(contract.source, config), queue]
+                    found.append((service_cls.name, attr.__name__, entrypoint.contract))
+    return found
+
+
+def subscribed_event_types() -> frozenset[tuple[str, str]]:
+    """(source, event_type) pairs that some service consumes. The relay publishes these with
+    `mandatory`, so one that finds no queue stays in the outbox; other events (facts no service
+    reads yet) may be dropped by the broker instead of piling up in the outbox forever."""
+    return frozenset((contract.source, contract.event_type) for _, _, contract in subscriptions())
+
+
+def all_consumer_queues(config: dict, delivery_limit: int, retry_delays_ms) -> list:
+    """Every consumer queue of every service, so that publishers never find an event unroutable
+    just because its consumer has not started yet on a fresh deployment."""
+    entities = []
+    for service, method, contract in subscriptions():
+        queue = consumer_queue(contract.source, contract.event_type, service, method, delivery_limit, config)
+        entities += support_entities(queue.name, retry_delays_ms)
+        entities += [get_event_exchange(contract.source, config), queue]
     return entities

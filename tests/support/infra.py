@@ -108,7 +108,7 @@ def amqp_uri(broker_admin):
     return f"amqp://guest:guest@127.0.0.1:5672/{broker_admin.vhost}"
 
 
-def test_env(database_url: str, amqp_uri: str, **overrides) -> dict:
+def service_env(database_url: str, amqp_uri: str, **overrides) -> dict:
     env = {
         "DATABASE_URL": database_url,
         "AMQP_URI": amqp_uri,
@@ -126,7 +126,7 @@ def test_env(database_url: str, amqp_uri: str, **overrides) -> dict:
 @pytest.fixture(scope="session")
 def settings_for(database_url, amqp_uri):
     def make(service: str, **overrides):
-        return load(service, test_env(database_url, amqp_uri, **overrides))
+        return load(service, service_env(database_url, amqp_uri, **overrides))
     return make
 
 
@@ -145,8 +145,22 @@ def db_engine(database_url, migrated):
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def topology_declared(settings_for, amqp_uri):
+    """Every consumer queue, as the pre-start step declares them in production."""
+    from kombu import Connection
+
+    from services.common import topology
+
+    settings = settings_for("points")
+    with Connection(amqp_uri) as conn:
+        topology.declare(conn, topology.all_consumer_queues(
+            settings.nameko_config, settings.delivery_limit, settings.retry_delays_ms))
+    return True
+
+
 @pytest.fixture
-def start_service(settings_for, migrated):
+def start_service(settings_for, migrated, topology_declared):
     """Start a service container in this process: `start_service("points", cls=None, **env)`."""
     containers = []
 

@@ -24,3 +24,54 @@ class ActivityLogged(Event):
     period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     quantity: Decimal = Field(default=Decimal(1), ge=0, le=1000)
     status: str = Field(pattern=r"^(submitted|approved)$")
+    # The valued sub-type where a rule prices it (an achievement's level, a meeting's type).
+    variant: str | None = Field(default=None, max_length=64)
+
+
+class _ActivityFacts(Event):
+    """What a consumer needs to (re)value an activity without calling back."""
+
+    activity_id: uuid.UUID
+    member_id: uuid.UUID
+    org_unit_id: uuid.UUID
+    kind: str = Field(min_length=1, max_length=64)
+    occurred_on: date
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    quantity: Decimal = Field(default=Decimal(1), ge=0, le=1000)
+    variant: str | None = Field(default=None, max_length=64)
+
+
+class ActivityApproved(_ActivityFacts):
+    source = "activities"
+    event_type = "activity_approved"
+
+
+class ActivityRejected(_ActivityFacts):
+    """A submitted or already approved activity was rejected; points it earned are reversed."""
+
+    source = "activities"
+    event_type = "activity_rejected"
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ActivityCorrected(_ActivityFacts):
+    """An activity's quantity was corrected; `quantity` is the new value."""
+
+    source = "activities"
+    event_type = "activity_corrected"
+
+    previous_quantity: Decimal = Field(ge=0, le=1000)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ActivityDayScheduled(Event):
+    """A branch's activity day for a month was set (or moved: same `day_id`, new `held_on`)."""
+
+    source = "activities"
+    event_type = "activity_day_scheduled"
+
+    day_id: uuid.UUID
+    org_unit_id: uuid.UUID
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    held_on: date

@@ -23,3 +23,17 @@ class PointsAwarded(Event):
     period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     period_total: int
     reason: str = Field(max_length=200)
+
+
+class MonthClosed(Event):
+    """A branch's month was closed: deductions appended, the month's summary fixed."""
+
+    source = "points"
+    event_type = "month_closed"
+
+    org_unit_id: uuid.UUID
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    members: int = Field(ge=0)
+    deductions: int = Field(le=0)
+    missing_duties: int = Field(ge=0)
+    unexcused_absences: int = Field(ge=0)

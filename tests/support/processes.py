@@ -1,0 +1,72 @@
+"""Run the system as real processes (`python -m services.<name>`), as `make run` does."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("members", "activities", "points", "notify", "gateway")
+
+
+class SystemProcesses:
+    def __init__(self, env: dict, gateway_port: int, metrics_ports: dict[str, int], log_dir: Path):
+        self.env = env
+        self.gateway_port = gateway_port
+        self.metrics_ports = metrics_ports
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    def start(self, name: str) -> None:
+        env = {**os.environ, **self.env, "METRICS_PORT": str(self.metrics_ports[name])}
+        if name == "gateway":
+            env["HTTP_PORT"] = str(self.gateway_port)
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self.procs[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], cwd=ROOT, env=env,
+                                            stdout=log, stderr=subprocess.STDOUT)
+
+    def start_all(self, timeout: float = 60) -> None:
+        for name in SERVICES:
+            self.start(name)
+        self.wait_ready(SERVICES, timeout)
+
+    def wait_ready(self, names, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        for name in names:
+            while True:
+                proc = self.procs[name]
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.log_dir / (name + '.log')}")
+                try:
+                    body = requests.get(f"http://127.0.0.1:{self.metrics_ports[name]}/metrics", timeout=1).text
+                    if f'service_up{{service="{name}"}} 1.0' in body:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} not ready after {timeout}s; see {self.log_dir / (name + '.log')}")
+                time.sleep(0.2)
+
+    def stop(self, name: str, sig=signal.SIGTERM, timeout: float = 20) -> int:
+        proc = self.procs.pop(name)
+        if proc.poll() is None:
+            proc.send_signal(sig)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        return proc.returncode
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.stop(name)
