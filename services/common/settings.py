@@ -122,7 +122,7 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
     log_format = env.get("LOG_FORMAT", "json")
     if log_format not in ("json", "text"):
         raise ConfigError(f"LOG_FORMAT: expected json or text, got {log_format!r}")
-    default_ports = {"gateway": 8000, "members": 9101, "activities": 9102, "points": 9103, "notify": 9104}
+    default_ports = {"gateway": 9100, "members": 9101, "activities": 9102, "points": 9103, "notify": 9104}
     return Settings(
         service=service,
         amqp_uri=_require_url(env, "AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/", ("amqp", "amqps", "pyamqp")),
@@ -131,7 +131,7 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
             ("postgresql", "postgresql+psycopg2"),
         ),
         db_schema=schema,
-        metrics_port=_int(env, "METRICS_PORT", default_ports[service] + (1000 if service == "gateway" else 0), 0, 65535),
+        metrics_port=_int(env, "METRICS_PORT", default_ports[service], 0, 65535),
         http_port=_int(env, "HTTP_PORT", 8000, 1, 65535),
         max_workers=_int(env, "MAX_WORKERS", 10, 1, 1000),
         db_pool_size=_int(env, "DB_POOL_SIZE", 10, 1, 200),

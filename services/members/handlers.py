@@ -4,14 +4,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from datetime import date, datetime, timezone as dt_timezone
 
-from sqlalchemy import select
+from pydantic import ValidationError
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from services.common.contracts.members import MemberJoined
-from services.common.db import UnitOfWork, new_id
+from services.common.contracts.members import (
+    ActivistAssigned, MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, RoleAssigned,
+)
+from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from services.members import models, schemas
+from services.members import models, schemas, statuses
 
 # A branch or group may sit under these kinds; a committee only at the top.
 ALLOWED_PARENTS = {
@@ -74,7 +78,8 @@ def _org_unit(session, tenant_id, org_unit_id):
 
 def org_unit_dict(row) -> dict:
     return {"id": str(row.id), "kind": row.kind, "name": row.name,
-            "parent_id": str(row.parent_id) if row.parent_id else None}
+            "parent_id": str(row.parent_id) if row.parent_id else None,
+            "closed_at": row.closed_at.isoformat() if row.closed_at else None}
 
 
 def create_org_unit(uow: UnitOfWork, tenant_id: uuid.UUID, data: schemas.OrgUnitCreate) -> dict:
@@ -83,6 +88,8 @@ def create_org_unit(uow: UnitOfWork, tenant_id: uuid.UUID, data: schemas.OrgUnit
         parent = _org_unit(uow.session, tenant_id, data.parent_id)
         if parent is None:
             raise InvalidInput.field("parent_id", "no such org unit in this tenant")
+        if parent.closed_at is not None:
+            raise InvalidInput.field("parent_id", "this org unit is closed")
         parent_kind = parent.kind
     if parent_kind not in ALLOWED_PARENTS[data.kind]:
         allowed = ", ".join(k or "none" for k in ALLOWED_PARENTS[data.kind])
@@ -91,41 +98,158 @@ def create_org_unit(uow: UnitOfWork, tenant_id: uuid.UUID, data: schemas.OrgUnit
     uow.session.execute(models.org_units.insert().values(
         id=unit_id, tenant_id=tenant_id, parent_id=data.parent_id, kind=data.kind, name=data.name))
     return {"id": str(unit_id), "kind": data.kind, "name": data.name,
-            "parent_id": str(data.parent_id) if data.parent_id else None}
+            "parent_id": str(data.parent_id) if data.parent_id else None, "closed_at": None}
+
+
+PERSON_FIELDS = ("external_no", "name", "category", "political_status", "email", "phone", "gender", "ethnicity",
+                 "birth_date", "department", "job_title", "wecom_user_id", "dingtalk_user_id", "joined_work_on",
+                 "applied_on", "joined_party_on", "full_member_on", "introducers", "status_since")
+
+
+def _jsonable(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
 
 
 def member_dict(row, timezone: str | None = None) -> dict:
-    body = {
-        "id": str(row.id), "tenant_id": str(row.tenant_id), "org_unit_id": str(row.org_unit_id),
-        "name": row.name, "category": row.category, "political_status": row.political_status,
-        "external_no": row.external_no, "email": row.email, "phone": row.phone,
-        "joined_party_on": row.joined_party_on.isoformat() if row.joined_party_on else None,
-    }
+    body = {"id": str(row.id), "tenant_id": str(row.tenant_id), "org_unit_id": str(row.org_unit_id)}
+    for name in PERSON_FIELDS:
+        body[name] = _jsonable(getattr(row, name))
+    body["introducers"] = list(row.introducers or [])
+    body["left_at"] = _jsonable(row.left_at)
+    body["left_reason"] = row.left_reason
     if timezone:
         body["timezone"] = timezone
     return body
 
 
-def create_member(uow: UnitOfWork, tenant_id: uuid.UUID, data: schemas.MemberCreate) -> dict:
-    unit = _org_unit(uow.session, tenant_id, data.org_unit_id)
+def _open_unit_for_people(session, tenant_id, org_unit_id, field: str = "org_unit_id"):
+    unit = _org_unit(session, tenant_id, org_unit_id)
     if unit is None:
-        raise InvalidInput.field("org_unit_id", "no such org unit in this tenant")
+        raise InvalidInput.field(field, "no such org unit in this tenant")
     if unit.kind not in ("branch", "group"):
-        raise InvalidInput.field("org_unit_id", "people belong to a branch or a group")
+        raise InvalidInput.field(field, "people belong to a branch or a group")
+    if unit.closed_at is not None:
+        raise InvalidInput.field(field, "this org unit is closed")
+    return unit
+
+
+def _person(session, tenant_id, member_id, *, lock: bool = False):
+    query = select(models.people).where(models.people.c.id == member_id, models.people.c.tenant_id == tenant_id)
+    if lock:
+        query = query.with_for_update()
+    row = session.execute(query).first()
+    if row is None:
+        raise NotFound("member not found")
+    return row
+
+
+def _active_person(session, tenant_id, member_id, field: str = "member_id"):
+    row = _person(session, tenant_id, member_id, lock=True)
+    if row.left_at is not None:
+        raise Conflict(f"{field}: this person has left the roster", [{"field": field, "reason": "has left"}])
+    return row
+
+
+STATUS_DATE_FIELD = {"applicant": "applied_on", "probationary": "joined_party_on", "full": "full_member_on"}
+
+
+def initial_status_date(data) -> date | None:
+    field = STATUS_DATE_FIELD.get(data.political_status)
+    return getattr(data, field) if field else None
+
+
+def today() -> date:
+    return date.today()
+
+
+def create_member(uow: UnitOfWork, tenant_id: uuid.UUID, data: schemas.MemberCreate) -> dict:
+    _open_unit_for_people(uow.session, tenant_id, data.org_unit_id)
     member_id = new_id()
-    values = data.model_dump()
+    values = data.model_dump(exclude_none=True)
+    values.setdefault("introducers", [])
+    # A person added with a status keeps that status's known date; an unknown date stays unknown
+    # rather than "today", so later dated changes are not refused for preceding it.
+    since = initial_status_date(data)
     created = uow.session.execute(
-        insert(models.people).values(id=member_id, tenant_id=tenant_id, **values)
+        insert(models.people).values(id=member_id, tenant_id=tenant_id, status_since=since, **values)
         .on_conflict_do_nothing(constraint="uq_people_tenant_external_no").returning(models.people)
     ).first()
     if created is None:
         raise Conflict("external_no: already used by another person in this tenant",
                        [{"field": "external_no", "reason": "already exists"}])
+    uow.session.execute(models.status_history.insert().values(
+        id=new_id(), tenant_id=tenant_id, person_id=member_id, from_status=None,
+        to_status=data.political_status, effective_on=since or today(), note="added to the roster"))
     uow.publish(MemberJoined(
         tenant_id=tenant_id, member_id=member_id, org_unit_id=data.org_unit_id, name=data.name,
-        category=data.category, political_status=data.political_status,
+        category=data.category, political_status=data.political_status, external_no=data.external_no,
     ))
     return member_dict(created)
+
+
+def update_member(uow: UnitOfWork, tenant_id: uuid.UUID, member_id: uuid.UUID, data: schemas.MemberUpdate) -> dict:
+    row = _active_person(uow.session, tenant_id, member_id)
+    changes = {k: v for k, v in data.model_dump(include=data.model_fields_set).items()}
+    if "introducers" in changes and changes["introducers"] is None:
+        changes["introducers"] = []
+    for required in ("name", "category"):
+        if required in changes and changes[required] is None:
+            raise InvalidInput.field(required, "cannot be cleared")
+    # The date order must hold across stored and new values, not only inside the request.
+    merged = {f: getattr(row, f) for f in schemas.PersonFields.model_fields if f != "introducers"}
+    merged.update({k: v for k, v in changes.items() if k in merged})
+    try:
+        schemas.PersonFields.model_validate({k: v for k, v in merged.items() if v is not None})
+    except ValidationError as exc:
+        raise InvalidInput.from_pydantic(exc) from None
+    changed = sorted(k for k, v in changes.items() if getattr(row, k) != v)
+    if not changed:
+        return member_dict(row)
+    if "external_no" in changed and changes["external_no"] is not None:
+        taken = uow.session.execute(select(models.people.c.id).where(
+            models.people.c.tenant_id == tenant_id, models.people.c.external_no == changes["external_no"],
+            models.people.c.id != member_id)).first()
+        if taken:
+            raise Conflict("external_no: already used by another person in this tenant",
+                           [{"field": "external_no", "reason": "already exists"}])
+    updated = uow.session.execute(
+        models.people.update().where(models.people.c.id == member_id, models.people.c.tenant_id == tenant_id)
+        .values(updated_at=utcnow(), **{k: changes[k] for k in changed}).returning(models.people)
+    ).first()
+    uow.publish(MemberUpdated(tenant_id=tenant_id, member_id=member_id, org_unit_id=row.org_unit_id, fields=changed))
+    return member_dict(updated)
+
+
+def _subtree_ids(session, tenant_id, root_id) -> list:
+    units = models.org_units
+    tree = select(units.c.id).where(units.c.id == root_id, units.c.tenant_id == tenant_id).cte(recursive=True)
+    tree = tree.union_all(select(units.c.id).where(units.c.parent_id == tree.c.id, units.c.tenant_id == tenant_id))
+    return [r.id for r in session.execute(select(tree.c.id))]
+
+
+def list_members(session, tenant_id: uuid.UUID, query: schemas.MemberQuery) -> dict:
+    people = models.people
+    where = [people.c.tenant_id == tenant_id]
+    if query.org_unit_id is not None:
+        units = _subtree_ids(session, tenant_id, query.org_unit_id)
+        if not units:
+            raise NotFound("org unit not found")
+        where.append(people.c.org_unit_id.in_(units))
+    if query.political_status:
+        where.append(people.c.political_status == query.political_status)
+    if query.category:
+        where.append(people.c.category == query.category)
+    if not query.include_left:
+        where.append(people.c.left_at.is_(None))
+    total = session.execute(select(func.count()).select_from(people).where(*where)).scalar_one()
+    rows = session.execute(select(people).where(*where).order_by(people.c.external_no.nulls_last(), people.c.name,
+                                                                 people.c.id)
+                           .limit(query.limit).offset(query.offset)).all()
+    return {"items": [member_dict(r) for r in rows], "total": total, "limit": query.limit, "offset": query.offset}
 
 
 def get_member(session, tenant_id: uuid.UUID, member_id: uuid.UUID) -> dict:
@@ -137,6 +261,243 @@ def get_member(session, tenant_id: uuid.UUID, member_id: uuid.UUID) -> dict:
     if row is None:
         raise NotFound("member not found")
     return member_dict(row, row.timezone)
+
+
+# -- political status ----------------------------------------------------------------------
+
+
+
+def change_status(uow: UnitOfWork, tenant_id, member_id, data: schemas.StatusChange) -> dict:
+    row = _active_person(uow.session, tenant_id, member_id)
+    statuses.check_transition(row.political_status, data.to_status)
+    if data.effective_on > today():
+        raise InvalidInput.field("effective_on", "must not be in the future")
+    if row.status_since and data.effective_on < row.status_since:
+        raise InvalidInput.field("effective_on", f"must not precede the current status's date {row.status_since}")
+    values = {"political_status": data.to_status, "status_since": data.effective_on, "updated_at": utcnow()}
+    date_field = STATUS_DATE_FIELD.get(data.to_status)
+    if date_field:
+        values[date_field] = data.effective_on
+    updated = uow.session.execute(models.people.update().where(models.people.c.id == member_id)
+                                  .values(**values).returning(models.people)).first()
+    uow.session.execute(models.status_history.insert().values(
+        id=new_id(), tenant_id=tenant_id, person_id=member_id, from_status=row.political_status,
+        to_status=data.to_status, effective_on=data.effective_on, note=data.note))
+    uow.publish(MemberStatusChanged(tenant_id=tenant_id, member_id=member_id, org_unit_id=row.org_unit_id,
+                                    from_status=row.political_status, to_status=data.to_status,
+                                    effective_on=data.effective_on))
+    return member_dict(updated)
+
+
+def status_history(session, tenant_id, member_id) -> list[dict]:
+    _person(session, tenant_id, member_id)
+    h = models.status_history
+    rows = session.execute(select(h).where(h.c.tenant_id == tenant_id, h.c.person_id == member_id)
+                           .order_by(h.c.recorded_at, h.c.effective_on)).all()
+    return [{"from_status": r.from_status, "to_status": r.to_status, "effective_on": r.effective_on.isoformat(),
+             "note": r.note, "recorded_at": r.recorded_at.isoformat()} for r in rows]
+
+
+# -- transfers and leaving ------------------------------------------------------------------
+
+def transfer_member(uow: UnitOfWork, tenant_id, member_id, data: schemas.TransferCreate) -> dict:
+    row = _active_person(uow.session, tenant_id, member_id)
+    _open_unit_for_people(uow.session, tenant_id, data.to_org_unit_id, "to_org_unit_id")
+    if data.to_org_unit_id == row.org_unit_id:
+        raise InvalidInput.field("to_org_unit_id", "the person is already in this org unit")
+    t = models.transfers
+    last = uow.session.execute(select(func.max(t.c.effective_on)).where(
+        t.c.tenant_id == tenant_id, t.c.person_id == member_id)).scalar()
+    if last and data.effective_on < last:
+        raise InvalidInput.field("effective_on", f"must not precede the previous transfer on {last}")
+    if data.effective_on > today():
+        raise InvalidInput.field("effective_on", "must not be in the future")
+    uow.session.execute(t.insert().values(
+        id=new_id(), tenant_id=tenant_id, person_id=member_id, from_org_unit_id=row.org_unit_id,
+        to_org_unit_id=data.to_org_unit_id, effective_on=data.effective_on, note=data.note))
+    # Roles belong to a unit: they end when the person leaves it.
+    _end_roles(uow, tenant_id, member_id, data.effective_on, org_unit_id=row.org_unit_id)
+    updated = uow.session.execute(models.people.update().where(models.people.c.id == member_id)
+                                  .values(org_unit_id=data.to_org_unit_id, updated_at=utcnow())
+                                  .returning(models.people)).first()
+    uow.publish(MemberTransferred(tenant_id=tenant_id, member_id=member_id, from_org_unit_id=row.org_unit_id,
+                                  to_org_unit_id=data.to_org_unit_id, effective_on=data.effective_on))
+    return member_dict(updated)
+
+
+def transfers(session, tenant_id, member_id) -> list[dict]:
+    _person(session, tenant_id, member_id)
+    t = models.transfers
+    rows = session.execute(select(t).where(t.c.tenant_id == tenant_id, t.c.person_id == member_id)
+                           .order_by(t.c.effective_on, t.c.recorded_at)).all()
+    return [{"from_org_unit_id": str(r.from_org_unit_id), "to_org_unit_id": str(r.to_org_unit_id),
+             "effective_on": r.effective_on.isoformat(), "note": r.note} for r in rows]
+
+
+def _end_roles(uow, tenant_id, member_id, on: date, org_unit_id=None) -> None:
+    r = models.role_assignments
+    where = [r.c.tenant_id == tenant_id, r.c.person_id == member_id, r.c.ended_on.is_(None)]
+    if org_unit_id is not None:
+        where.append(r.c.org_unit_id == org_unit_id)
+    uow.session.execute(r.update().where(*where).values(ended_on=on))
+
+
+def leave(uow: UnitOfWork, tenant_id, member_id, data: schemas.LeaveCreate) -> dict:
+    row = _active_person(uow.session, tenant_id, member_id)
+    if data.left_on > today():
+        raise InvalidInput.field("left_on", "must not be in the future")
+    _end_roles(uow, tenant_id, member_id, data.left_on)
+    f = models.activist_followers
+    uow.session.execute(f.update().where(
+        f.c.tenant_id == tenant_id, f.c.ended_on.is_(None),
+        (f.c.activist_id == member_id) | (f.c.follower_id == member_id)).values(ended_on=data.left_on))
+    updated = uow.session.execute(models.people.update().where(models.people.c.id == member_id).values(
+        left_at=datetime.combine(data.left_on, datetime.min.time(), tzinfo=dt_timezone.utc),
+        left_reason=data.reason, updated_at=utcnow()).returning(models.people)).first()
+    uow.publish(MemberLeft(tenant_id=tenant_id, member_id=member_id, org_unit_id=row.org_unit_id,
+                           left_on=data.left_on, reason=data.reason))
+    return member_dict(updated)
+
+
+# -- roles and activists --------------------------------------------------------------------
+
+def assign_role(uow: UnitOfWork, tenant_id, member_id, data: schemas.RoleAssign) -> dict:
+    person = _active_person(uow.session, tenant_id, member_id)
+    unit = _org_unit(uow.session, tenant_id, data.org_unit_id)
+    if unit is None:
+        raise InvalidInput.field("org_unit_id", "no such org unit in this tenant")
+    if unit.closed_at is not None:
+        raise InvalidInput.field("org_unit_id", "this org unit is closed")
+    wanted_kind = ("group",) if data.role == "group_leader" else ("branch", "general_branch", "committee")
+    if unit.kind not in wanted_kind:
+        raise InvalidInput.field("org_unit_id", f"a {data.role} is appointed in a {' or '.join(wanted_kind)}")
+    if person.political_status not in statuses.PARTY_MEMBERS:
+        raise InvalidInput.field("member_id", "branch roles are held by Party members (probationary or full)")
+    r = models.role_assignments
+    # One holder per role and unit: the previous holder's term ends when the new one starts.
+    uow.session.execute(r.update().where(r.c.tenant_id == tenant_id, r.c.org_unit_id == data.org_unit_id,
+                                         r.c.role == data.role, r.c.ended_on.is_(None)).values(ended_on=data.started_on))
+    role_id = new_id()
+    uow.session.execute(r.insert().values(id=role_id, tenant_id=tenant_id, person_id=member_id,
+                                          org_unit_id=data.org_unit_id, role=data.role, started_on=data.started_on))
+    uow.publish(RoleAssigned(tenant_id=tenant_id, member_id=member_id, org_unit_id=data.org_unit_id,
+                             role=data.role, started_on=data.started_on))
+    return {"id": str(role_id), "member_id": str(member_id), "org_unit_id": str(data.org_unit_id),
+            "role": data.role, "started_on": data.started_on.isoformat()}
+
+
+def unit_roles(session, tenant_id, org_unit_id) -> list[dict]:
+    if _org_unit(session, tenant_id, org_unit_id) is None:
+        raise NotFound("org unit not found")
+    r = models.role_assignments
+    rows = session.execute(select(r, models.people.c.name).join(models.people, models.people.c.id == r.c.person_id)
+                           .where(r.c.tenant_id == tenant_id, r.c.org_unit_id == org_unit_id, r.c.ended_on.is_(None))
+                           .order_by(r.c.role)).all()
+    return [{"member_id": str(x.person_id), "name": x.name, "role": x.role,
+             "started_on": x.started_on.isoformat()} for x in rows]
+
+
+def assign_activist(uow: UnitOfWork, tenant_id, activist_id, data: schemas.ActivistAssign) -> dict:
+    activist = _active_person(uow.session, tenant_id, activist_id)
+    if activist.political_status not in ("activist", "candidate"):
+        raise InvalidInput.field("member_id", "only activists and candidates are followed up")
+    if data.follower_id == activist_id:
+        raise InvalidInput.field("follower_id", "an activist cannot follow themself")
+    try:
+        follower = _active_person(uow.session, tenant_id, data.follower_id, "follower_id")
+    except NotFound:
+        raise InvalidInput.field("follower_id", "no such person in this tenant") from None
+    if follower.political_status not in statuses.PARTY_MEMBERS:
+        raise InvalidInput.field("follower_id", "the follower must be a Party member (probationary or full)")
+    f = models.activist_followers
+    existing = uow.session.execute(select(f.c.id).where(
+        f.c.tenant_id == tenant_id, f.c.activist_id == activist_id, f.c.follower_id == data.follower_id,
+        f.c.ended_on.is_(None))).first()
+    if existing:
+        raise Conflict("follower_id: already follows this activist",
+                       [{"field": "follower_id", "reason": "already assigned"}])
+    link_id = new_id()
+    uow.session.execute(f.insert().values(id=link_id, tenant_id=tenant_id, activist_id=activist_id,
+                                          follower_id=data.follower_id, assigned_on=data.assigned_on))
+    uow.publish(ActivistAssigned(tenant_id=tenant_id, activist_id=activist_id, follower_id=data.follower_id,
+                                 org_unit_id=activist.org_unit_id, assigned_on=data.assigned_on))
+    return {"id": str(link_id), "activist_id": str(activist_id), "follower_id": str(data.follower_id),
+            "assigned_on": data.assigned_on.isoformat()}
+
+
+def followers(session, tenant_id, activist_id) -> list[dict]:
+    _person(session, tenant_id, activist_id)
+    f = models.activist_followers
+    rows = session.execute(select(f, models.people.c.name).join(models.people, models.people.c.id == f.c.follower_id)
+                           .where(f.c.tenant_id == tenant_id, f.c.activist_id == activist_id,
+                                  f.c.ended_on.is_(None))).all()
+    return [{"follower_id": str(x.follower_id), "name": x.name, "assigned_on": x.assigned_on.isoformat()}
+            for x in rows]
+
+
+# -- the organisation tree ------------------------------------------------------------------
+
+def list_org_units(session, tenant_id) -> list[dict]:
+    u = models.org_units
+    rows = session.execute(select(u).where(u.c.tenant_id == tenant_id).order_by(u.c.created_at, u.c.name)).all()
+    return [org_unit_dict(r) for r in rows]
+
+
+def _unit_or_404(session, tenant_id, org_unit_id, lock=False):
+    query = select(models.org_units).where(models.org_units.c.id == org_unit_id,
+                                           models.org_units.c.tenant_id == tenant_id)
+    row = session.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise NotFound("org unit not found")
+    return row
+
+
+def rename_org_unit(uow: UnitOfWork, tenant_id, org_unit_id, data: schemas.OrgUnitRename) -> dict:
+    _unit_or_404(uow.session, tenant_id, org_unit_id, lock=True)
+    row = uow.session.execute(models.org_units.update().where(models.org_units.c.id == org_unit_id)
+                              .values(name=data.name).returning(models.org_units)).first()
+    return org_unit_dict(row)
+
+
+def move_org_unit(uow: UnitOfWork, tenant_id, org_unit_id, data: schemas.OrgUnitMove) -> dict:
+    unit = _unit_or_404(uow.session, tenant_id, org_unit_id, lock=True)
+    parent_kind = None
+    if data.parent_id is not None:
+        parent = _org_unit(uow.session, tenant_id, data.parent_id)
+        if parent is None:
+            raise InvalidInput.field("parent_id", "no such org unit in this tenant")
+        if parent.closed_at is not None:
+            raise InvalidInput.field("parent_id", "this org unit is closed")
+        if data.parent_id in _subtree_ids(uow.session, tenant_id, org_unit_id):
+            raise InvalidInput.field("parent_id", "an org unit cannot move under itself or its own descendants")
+        parent_kind = parent.kind
+    if parent_kind not in ALLOWED_PARENTS[unit.kind]:
+        allowed = ", ".join(k or "none" for k in ALLOWED_PARENTS[unit.kind])
+        raise InvalidInput.field("parent_id", f"a {unit.kind} must sit under: {allowed}")
+    row = uow.session.execute(models.org_units.update().where(models.org_units.c.id == org_unit_id)
+                              .values(parent_id=data.parent_id).returning(models.org_units)).first()
+    return org_unit_dict(row)
+
+
+def close_org_unit(uow: UnitOfWork, tenant_id, org_unit_id) -> dict:
+    unit = _unit_or_404(uow.session, tenant_id, org_unit_id, lock=True)
+    if unit.closed_at is not None:
+        raise Conflict("org unit: already closed", [{"field": "org_unit_id", "reason": "already closed"}])
+    u, p = models.org_units, models.people
+    open_children = uow.session.execute(select(func.count()).select_from(u).where(
+        u.c.tenant_id == tenant_id, u.c.parent_id == org_unit_id, u.c.closed_at.is_(None))).scalar_one()
+    people_left = uow.session.execute(select(func.count()).select_from(p).where(
+        p.c.tenant_id == tenant_id, p.c.org_unit_id == org_unit_id, p.c.left_at.is_(None))).scalar_one()
+    if open_children or people_left:
+        raise Conflict(f"org unit: still has {open_children} open sub-units and {people_left} people; "
+                       "move or close them first",
+                       [{"field": "org_unit_id", "reason": "not empty"}])
+    r = models.role_assignments
+    uow.session.execute(r.update().where(r.c.tenant_id == tenant_id, r.c.org_unit_id == org_unit_id,
+                                         r.c.ended_on.is_(None)).values(ended_on=today()))
+    row = uow.session.execute(u.update().where(u.c.id == org_unit_id).values(closed_at=utcnow())
+                              .returning(u)).first()
+    return org_unit_dict(row)
 
 
 def issue_member_token(uow: UnitOfWork, tenant_id, member_id, data: schemas.TokenCreate) -> dict:

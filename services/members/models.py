@@ -14,6 +14,8 @@ metadata = MetaData()
 ORG_UNIT_KINDS = ("committee", "general_branch", "branch", "group")
 POLITICAL_STATUSES = ("non_party", "applicant", "activist", "candidate", "probationary", "full")
 CATEGORIES = ("staff", "student")
+GENDERS = ("male", "female")
+BRANCH_ROLES = ("secretary", "organising_officer", "publicity_officer", "discipline_officer", "group_leader")
 
 tenants = Table(
     "tenants", metadata,
@@ -51,6 +53,21 @@ people = Table(
     Column("joined_party_on", Date),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("left_at", DateTime(timezone=True)),
+    Column("gender", String(8)),
+    Column("ethnicity", String(32)),
+    Column("birth_date", Date),
+    Column("department", String(100)),
+    Column("job_title", String(100)),
+    Column("wecom_user_id", String(64)),
+    Column("dingtalk_user_id", String(64)),
+    Column("joined_work_on", Date),
+    Column("applied_on", Date),
+    Column("full_member_on", Date),
+    Column("introducers", ARRAY(String(100)), nullable=False, server_default="{}"),
+    Column("status_since", Date),
+    Column("left_reason", String(200)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(f"gender IS NULL OR gender IN {GENDERS}", name="person_gender"),
     CheckConstraint(f"category IN {CATEGORIES}", name="person_category"),
     CheckConstraint(f"political_status IN {POLITICAL_STATUSES}", name="person_political_status"),
     # The stable key a roster re-import matches on: staff or student number, per college.
@@ -68,6 +85,59 @@ api_tokens = Table(
     Column("label", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("revoked_at", DateTime(timezone=True)),
+)
+
+# Every status change, dated; the current status on `people` is the latest row here.
+status_history = Table(
+    "status_history", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", UUID(as_uuid=True), ForeignKey("tenants.id"), nullable=False),
+    Column("person_id", UUID(as_uuid=True), ForeignKey("people.id"), nullable=False),
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("effective_on", Date, nullable=False),
+    Column("note", String(500)),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_status_history_person", "tenant_id", "person_id"),
+)
+
+transfers = Table(
+    "transfers", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", UUID(as_uuid=True), ForeignKey("tenants.id"), nullable=False),
+    Column("person_id", UUID(as_uuid=True), ForeignKey("people.id"), nullable=False),
+    Column("from_org_unit_id", UUID(as_uuid=True), ForeignKey("org_units.id"), nullable=False),
+    Column("to_org_unit_id", UUID(as_uuid=True), ForeignKey("org_units.id"), nullable=False),
+    Column("effective_on", Date, nullable=False),
+    Column("note", String(500)),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_transfers_person", "tenant_id", "person_id"),
+)
+
+role_assignments = Table(
+    "role_assignments", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", UUID(as_uuid=True), ForeignKey("tenants.id"), nullable=False),
+    Column("person_id", UUID(as_uuid=True), ForeignKey("people.id"), nullable=False),
+    Column("org_unit_id", UUID(as_uuid=True), ForeignKey("org_units.id"), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("started_on", Date, nullable=False),
+    Column("ended_on", Date),
+    CheckConstraint(f"role IN {BRANCH_ROLES}", name="role_assignment_role"),
+    Index("ix_role_assignments_unit", "tenant_id", "org_unit_id"),
+)
+
+# Which Party member(s) follow an activist's learning (the activist_followup duty).
+activist_followers = Table(
+    "activist_followers", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", UUID(as_uuid=True), ForeignKey("tenants.id"), nullable=False),
+    Column("activist_id", UUID(as_uuid=True), ForeignKey("people.id"), nullable=False),
+    Column("follower_id", UUID(as_uuid=True), ForeignKey("people.id"), nullable=False),
+    Column("assigned_on", Date, nullable=False),
+    Column("ended_on", Date),
+    Index("ix_activist_followers_activist", "tenant_id", "activist_id"),
+    Index("ix_activist_followers_follower", "tenant_id", "follower_id"),
 )
 
 outbox = outbox_table(metadata)

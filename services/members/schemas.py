@@ -6,9 +6,9 @@ from datetime import date
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator  # noqa: F401
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from services.common.contracts.members import PersonCategory, PoliticalStatus
+from services.common.contracts.members import BranchRole, PersonCategory, PoliticalStatus
 
 
 class Strict(BaseModel):
@@ -36,15 +36,131 @@ class OrgUnitCreate(Strict):
     parent_id: uuid.UUID | None = None
 
 
-class MemberCreate(Strict):
+EXTERNAL_ID = r"^[A-Za-z0-9_.@-]{1,64}$"
+EARLIEST = date(1900, 1, 1)
+
+
+class PersonFields(Strict):
+    """Optional roster fields shared by create, update and import."""
+
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 -]{5,32}$")
+    gender: Literal["male", "female"] | None = None
+    ethnicity: str | None = Field(default=None, min_length=1, max_length=32)
+    birth_date: date | None = None
+    department: str | None = Field(default=None, min_length=1, max_length=100, description="department or class")
+    job_title: str | None = Field(default=None, min_length=1, max_length=100)
+    wecom_user_id: str | None = Field(default=None, pattern=EXTERNAL_ID)
+    dingtalk_user_id: str | None = Field(default=None, pattern=EXTERNAL_ID)
+    joined_work_on: date | None = None
+    applied_on: date | None = Field(default=None, description="date of the written application to join")
+    joined_party_on: date | None = Field(default=None, description="admitted as probationary member")
+    full_member_on: date | None = None
+    introducers: list[str] | None = Field(default=None, max_length=2)
+
+    @field_validator("introducers")
+    @classmethod
+    def _names(cls, value):
+        if value is None:
+            return value
+        cleaned = [v.strip() for v in value]
+        if any(not v or len(v) > 100 for v in cleaned):
+            raise ValueError("each introducer is a name of 1 to 100 characters")
+        return cleaned
+
+    @field_validator("birth_date", "joined_work_on", "applied_on", "joined_party_on", "full_member_on")
+    @classmethod
+    def _plausible(cls, value):
+        if value is not None and not EARLIEST <= value <= date.today():
+            raise ValueError(f"must lie between {EARLIEST.isoformat()} and today")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.birth_date and self.joined_party_on and self.birth_date >= self.joined_party_on:
+            raise ValueError("joined_party_on: must be after birth_date")
+        if self.birth_date and self.joined_work_on and self.birth_date >= self.joined_work_on:
+            raise ValueError("joined_work_on: must be after birth_date")
+        if self.joined_party_on and self.full_member_on and self.full_member_on <= self.joined_party_on:
+            raise ValueError("full_member_on: must be after joined_party_on")
+        if self.applied_on and self.joined_party_on and self.applied_on > self.joined_party_on:
+            raise ValueError("applied_on: must not be after joined_party_on")
+        return self
+
+
+class MemberCreate(PersonFields):
     name: str = Field(min_length=1, max_length=100)
     org_unit_id: uuid.UUID
     category: PersonCategory
     political_status: PoliticalStatus
     external_no: str | None = Field(default=None, min_length=1, max_length=64)
-    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 -]{5,32}$")
-    joined_party_on: date | None = None
+
+
+class MemberUpdate(PersonFields):
+    """Status and org unit change only through their own dated operations."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    category: PersonCategory | None = None
+    external_no: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _something(self):
+        if not self.model_fields_set:
+            raise ValueError("nothing to update: give at least one field")
+        return self
+
+
+class StatusChange(Strict):
+    to_status: PoliticalStatus
+    effective_on: date
+    note: str | None = Field(default=None, max_length=500)
+
+
+class TransferCreate(Strict):
+    to_org_unit_id: uuid.UUID
+    effective_on: date
+    note: str | None = Field(default=None, max_length=500)
+
+
+class LeaveCreate(Strict):
+    left_on: date
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class RoleAssign(Strict):
+    role: BranchRole
+    org_unit_id: uuid.UUID
+    started_on: date
+
+
+class ActivistAssign(Strict):
+    follower_id: uuid.UUID
+    assigned_on: date
+
+
+class OrgUnitRename(Strict):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class OrgUnitMove(Strict):
+    parent_id: uuid.UUID | None
+
+
+class MemberQuery(Strict):
+    org_unit_id: uuid.UUID | None = None
+    political_status: PoliticalStatus | None = None
+    category: PersonCategory | None = None
+    include_left: bool = False
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class RosterImport(Strict):
+    branch_id: uuid.UUID
+    format: Literal["csv", "xlsx"]
+    content_base64: str = Field(min_length=1, max_length=40_000_000)
+    mode: Literal["all_or_nothing", "valid_rows"] = "all_or_nothing"
+    dry_run: bool = False
 
 
 class TokenCreate(Strict):

@@ -1,6 +1,9 @@
 """The members service: tenants, the organisation tree, people and API tokens."""
 from __future__ import annotations
 
+import base64
+import binascii
+
 from nameko.rpc import rpc
 
 from services.common.db import Database
@@ -8,9 +11,9 @@ from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
 from services.common.tenancy import PLATFORM_ADMIN, CallerContext
-from services.common.errors import Forbidden
+from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.validation import parse_uuid, validate
-from services.members import handlers, models, schemas
+from services.members import handlers, importing, models, schemas
 
 
 class MembersService:
@@ -64,3 +67,150 @@ class MembersService:
         data = validate(schemas.TokenCreate, payload or {})
         with self.db.transaction() as uow:
             return handlers.issue_member_token(uow, self.caller.tenant_id, member_id, data)
+
+    # -- roster ---------------------------------------------------------------------------
+
+    def _require_officer(self) -> None:
+        if not self.caller.is_officer:
+            raise Forbidden("this action needs an officer or tenant_admin role")
+
+    @rpc
+    def list_members(self, query: dict) -> dict:
+        self._require_officer()
+        data = validate(schemas.MemberQuery, query or {})
+        with self.db.reader() as session:
+            return handlers.list_members(session, self.caller.tenant_id, data)
+
+    @rpc
+    def update_member(self, member_id, payload: dict) -> dict:
+        member_id = parse_uuid(member_id, "member_id")
+        self._require_officer()
+        data = validate(schemas.MemberUpdate, payload)
+        with self.db.transaction() as uow:
+            return handlers.update_member(uow, self.caller.tenant_id, member_id, data)
+
+    @rpc
+    def change_status(self, member_id, payload: dict) -> dict:
+        member_id = parse_uuid(member_id, "member_id")
+        self._require_officer()
+        data = validate(schemas.StatusChange, payload)
+        with self.db.transaction() as uow:
+            return handlers.change_status(uow, self.caller.tenant_id, member_id, data)
+
+    @rpc
+    def status_history(self, member_id) -> list:
+        member_id = parse_uuid(member_id, "member_id")
+        with self.db.reader() as session:
+            history = handlers.status_history(session, self.caller.tenant_id, member_id)
+        self.caller.require_self_or_officer(member_id)
+        return history
+
+    @rpc
+    def transfer_member(self, member_id, payload: dict) -> dict:
+        member_id = parse_uuid(member_id, "member_id")
+        self._require_officer()
+        data = validate(schemas.TransferCreate, payload)
+        with self.db.transaction() as uow:
+            return handlers.transfer_member(uow, self.caller.tenant_id, member_id, data)
+
+    @rpc
+    def transfers(self, member_id) -> list:
+        member_id = parse_uuid(member_id, "member_id")
+        with self.db.reader() as session:
+            result = handlers.transfers(session, self.caller.tenant_id, member_id)
+        self.caller.require_self_or_officer(member_id)
+        return result
+
+    @rpc
+    def leave(self, member_id, payload: dict) -> dict:
+        member_id = parse_uuid(member_id, "member_id")
+        self._require_officer()
+        data = validate(schemas.LeaveCreate, payload)
+        with self.db.transaction() as uow:
+            return handlers.leave(uow, self.caller.tenant_id, member_id, data)
+
+    @rpc
+    def assign_role(self, member_id, payload: dict) -> dict:
+        member_id = parse_uuid(member_id, "member_id")
+        self._require_officer()
+        data = validate(schemas.RoleAssign, payload)
+        with self.db.transaction() as uow:
+            return handlers.assign_role(uow, self.caller.tenant_id, member_id, data)
+
+    @rpc
+    def assign_activist(self, activist_id, payload: dict) -> dict:
+        activist_id = parse_uuid(activist_id, "member_id")
+        self._require_officer()
+        data = validate(schemas.ActivistAssign, payload)
+        with self.db.transaction() as uow:
+            return handlers.assign_activist(uow, self.caller.tenant_id, activist_id, data)
+
+    @rpc
+    def followers(self, activist_id) -> list:
+        activist_id = parse_uuid(activist_id, "member_id")
+        with self.db.reader() as session:
+            result = handlers.followers(session, self.caller.tenant_id, activist_id)
+        self.caller.require_self_or_officer(activist_id)
+        return result
+
+    # -- organisation tree ----------------------------------------------------------------
+
+    @rpc
+    def list_org_units(self) -> list:
+        with self.db.reader() as session:
+            return handlers.list_org_units(session, self.caller.tenant_id)
+
+    @rpc
+    def unit_roles(self, org_unit_id) -> list:
+        org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
+        with self.db.reader() as session:
+            return handlers.unit_roles(session, self.caller.tenant_id, org_unit_id)
+
+    @rpc
+    def rename_org_unit(self, org_unit_id, payload: dict) -> dict:
+        org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
+        self.caller.require_admin()
+        data = validate(schemas.OrgUnitRename, payload)
+        with self.db.transaction() as uow:
+            return handlers.rename_org_unit(uow, self.caller.tenant_id, org_unit_id, data)
+
+    @rpc
+    def move_org_unit(self, org_unit_id, payload: dict) -> dict:
+        org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
+        self.caller.require_admin()
+        data = validate(schemas.OrgUnitMove, payload)
+        with self.db.transaction() as uow:
+            return handlers.move_org_unit(uow, self.caller.tenant_id, org_unit_id, data)
+
+    @rpc
+    def close_org_unit(self, org_unit_id) -> dict:
+        org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
+        self.caller.require_admin()
+        with self.db.transaction() as uow:
+            return handlers.close_org_unit(uow, self.caller.tenant_id, org_unit_id)
+
+    # -- import and export ----------------------------------------------------------------
+
+    @rpc
+    def import_roster(self, payload: dict) -> dict:
+        """Import a roster file sent as base64. Rejected files answer with the report, not an error."""
+        self._require_officer()
+        data = validate(schemas.RosterImport, payload)
+        try:
+            content = base64.b64decode(data.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput.field("content_base64", "not valid base64") from None
+        with self.db.transaction() as uow:
+            return importing.import_roster(uow, self.caller.tenant_id, data.branch_id, content, data.format,
+                                           data.mode, data.dry_run)
+
+    @rpc
+    def export_roster(self, org_unit_id) -> dict:
+        org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
+        self._require_officer()
+        with self.db.reader() as session:
+            units = handlers._subtree_ids(session, self.caller.tenant_id, org_unit_id)
+            if not units:
+                raise NotFound("org unit not found")
+            content = importing.export_roster(session, self.caller.tenant_id, units)
+        return {"filename": "roster.xlsx", "format": "xlsx", "content_base64": base64.b64encode(content).decode()}

@@ -1,4 +1,8 @@
-from services.gateway.routing import json_body, route
+from services.common.errors import InvalidInput
+from services.common.validation import parse_uuid
+from services.gateway.routing import int_arg, json_body, route
+
+LIST_FILTERS = ("org_unit_id", "political_status", "category")
 
 
 class MembersRoutes:
@@ -6,9 +10,48 @@ class MembersRoutes:
     def create_tenant(self, request):
         return self.members.create_tenant(json_body(request))
 
+    @route("GET", "/v1/org-units")
+    def list_org_units(self, request):
+        return self.members.list_org_units()
+
     @route("POST", "/v1/org-units", status=201)
     def create_org_unit(self, request):
         return self.members.create_org_unit(json_body(request))
+
+    @route("PATCH", "/v1/org-units/<org_unit_id>")
+    def rename_org_unit(self, request, org_unit_id):
+        return self.members.rename_org_unit(org_unit_id, json_body(request))
+
+    @route("POST", "/v1/org-units/<org_unit_id>/move")
+    def move_org_unit(self, request, org_unit_id):
+        return self.members.move_org_unit(org_unit_id, json_body(request))
+
+    @route("POST", "/v1/org-units/<org_unit_id>/close")
+    def close_org_unit(self, request, org_unit_id):
+        return self.members.close_org_unit(org_unit_id)
+
+    @route("GET", "/v1/org-units/<org_unit_id>/roles")
+    def unit_roles(self, request, org_unit_id):
+        return self.members.unit_roles(org_unit_id)
+
+    @route("GET", "/v1/org-units/<org_unit_id>/roster.xlsx")
+    def export_roster(self, request, org_unit_id):
+        return self.members.export_roster(org_unit_id)
+
+    @route("POST", "/v1/roster/import")
+    def import_roster(self, request):
+        return self.members.import_roster(json_body(request))
+
+    @route("GET", "/v1/members")
+    def list_members(self, request):
+        query = {name: request.args[name] for name in LIST_FILTERS if request.args.get(name)}
+        query["limit"] = int_arg(request, "limit", 50)
+        query["offset"] = int_arg(request, "offset", 0)
+        include_left = request.args.get("include_left", "false")
+        if include_left not in ("true", "false"):
+            raise InvalidInput.field("include_left", "expected true or false")
+        query["include_left"] = include_left == "true"
+        return self.members.list_members(query)
 
     @route("POST", "/v1/members", status=201)
     def create_member(self, request):
@@ -18,6 +61,42 @@ class MembersRoutes:
     def get_member(self, request, member_id):
         return self.visible_member(member_id)
 
+    @route("PATCH", "/v1/members/<member_id>")
+    def update_member(self, request, member_id):
+        return self.members.update_member(member_id, json_body(request))
+
+    @route("POST", "/v1/members/<member_id>/status")
+    def change_status(self, request, member_id):
+        return self.members.change_status(member_id, json_body(request))
+
+    @route("GET", "/v1/members/<member_id>/status-history")
+    def status_history(self, request, member_id):
+        return self.members.status_history(member_id)
+
+    @route("POST", "/v1/members/<member_id>/transfer")
+    def transfer_member(self, request, member_id):
+        return self.members.transfer_member(member_id, json_body(request))
+
+    @route("GET", "/v1/members/<member_id>/transfers")
+    def member_transfers(self, request, member_id):
+        return self.members.transfers(member_id)
+
+    @route("POST", "/v1/members/<member_id>/leave")
+    def leave(self, request, member_id):
+        return self.members.leave(member_id, json_body(request))
+
+    @route("POST", "/v1/members/<member_id>/roles", status=201)
+    def assign_role(self, request, member_id):
+        return self.members.assign_role(member_id, json_body(request))
+
+    @route("POST", "/v1/members/<member_id>/followers", status=201)
+    def assign_activist(self, request, member_id):
+        return self.members.assign_activist(member_id, json_body(request))
+
+    @route("GET", "/v1/members/<member_id>/followers")
+    def followers(self, request, member_id):
+        return self.members.followers(member_id)
+
     @route("POST", "/v1/members/<member_id>/tokens", status=201)
     def issue_token(self, request, member_id):
         return self.members.issue_token(member_id, json_body(request))
@@ -25,7 +104,5 @@ class MembersRoutes:
     def visible_member(self, member_id) -> dict:
         """The member if the caller may see them: NotFound across tenants, Forbidden for peers."""
         member = self.members.get_member(member_id)
-        from services.common.validation import parse_uuid
-
         self.caller.require_self_or_officer(parse_uuid(member["id"], "member_id"))
         return member
