@@ -44,6 +44,59 @@ class VolunteerService(Details):
     description: str | None = Field(default=None, max_length=2000)
 
 
+class ActivityDay(Details):
+    """党员活动日: attendance or approved leave, recorded against the branch's scheduled day."""
+
+    activity_day_id: str = Field(min_length=1, max_length=64)
+    leave_reason: str | None = Field(default=None, max_length=500)
+
+
+class OrgLife(Details):
+    """三会一课: which meeting and its topic."""
+
+    meeting: Literal["branch_meeting", "committee_meeting", "group_meeting", "party_lecture"]
+    topic: str = Field(min_length=1, max_length=300)
+
+
+class PairingContact(Details):
+    """手拉手、一帮一: a contact with the paired teacher, class or student member."""
+
+    target_type: Literal["staff_non_party", "class", "student_member"]
+    target: str = Field(min_length=1, max_length=200)
+    summary: str = Field(min_length=1, max_length=4000)
+    needs_raised: str | None = Field(default=None, max_length=2000)
+
+
+class ServiceProject(Details):
+    """三服务: serving students, teachers, society."""
+
+    project: str = Field(min_length=1, max_length=300)
+    served: Literal["students", "teachers", "society"]
+    role: str | None = Field(default=None, max_length=200)
+
+
+class IntegrationEvent(Details):
+    """三融教育: teacher-ethics talks, contests and the like."""
+
+    title: str = Field(min_length=1, max_length=300)
+    format: Literal["talk", "contest", "study_session", "other"]
+
+
+class Achievement(Details):
+    """比工作业绩: an award at school, provincial or national level."""
+
+    title: str = Field(min_length=1, max_length=300)
+    level: Literal["school", "provincial", "national"]
+    awarded_by: str = Field(min_length=1, max_length=200)
+
+
+class CustomDetails(Details):
+    """A tenant's own kind: what was done."""
+
+    title: str = Field(min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=4000)
+
+
 class Kind(BaseModel):
     key: str
     title_zh: str
@@ -51,6 +104,10 @@ class Kind(BaseModel):
     four_duty: bool = False
     unit: Literal["occurrence", "hour"] = "occurrence"
     max_quantity: Decimal = Decimal(1)
+    # A member's own log of this kind waits for an officer; an officer's log is approved at once.
+    needs_approval: bool = False
+    # Recorded only through the activity-day attendance entrypoint, never logged directly.
+    activity_day: bool = False
 
 
 CATALOGUE: dict[str, Kind] = {
@@ -60,6 +117,13 @@ CATALOGUE: dict[str, Kind] = {
         Kind(key="theory_reading", title_zh="阅读党的理论书籍", details=TheoryReading, four_duty=True),
         Kind(key="volunteer_service", title_zh="志愿服务", details=VolunteerService, four_duty=True,
              unit="hour", max_quantity=Decimal(24)),
+        Kind(key="activity_day_attendance", title_zh="党员活动日出席", details=ActivityDay, activity_day=True),
+        Kind(key="activity_day_leave", title_zh="党员活动日请假", details=ActivityDay, activity_day=True),
+        Kind(key="org_life", title_zh="三会一课", details=OrgLife),
+        Kind(key="pairing_contact", title_zh="手拉手、一帮一联系", details=PairingContact),
+        Kind(key="service_project", title_zh="三服务", details=ServiceProject, needs_approval=True),
+        Kind(key="integration_event", title_zh="三融教育", details=IntegrationEvent),
+        Kind(key="achievement", title_zh="工作业绩", details=Achievement, needs_approval=True),
     )
 }
 

@@ -4,13 +4,19 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-class ActivityCreate(BaseModel):
+class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+
+class ActivityCreate(_Input):
     member_id: uuid.UUID
     kind: str = Field(min_length=1, max_length=64)
     occurred_on: date
@@ -18,3 +24,82 @@ class ActivityCreate(BaseModel):
     details: dict = Field(default_factory=dict)
     evidence: list[str] = Field(default_factory=list, max_length=20)
     note: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not item or len(item) > 500:
+                raise ValueError("each evidence reference is a file reference or URL of 1 to 500 characters")
+        return value
+
+
+class BulkActivityCreate(_Input):
+    """A secretary logging one occurrence (a meeting) for everyone on its attendance list."""
+
+    member_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
+    kind: str = Field(min_length=1, max_length=64)
+    occurred_on: date
+    quantity: Decimal = Field(default=Decimal(1), gt=0, le=1000, decimal_places=2)
+    details: dict = Field(default_factory=dict)
+    evidence: list[str] = Field(default_factory=list, max_length=20)
+    note: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("member_ids")
+    @classmethod
+    def _unique(cls, value: list[uuid.UUID]) -> list[uuid.UUID]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists a member more than once")
+        return value
+
+    def for_member(self, member_id: uuid.UUID) -> ActivityCreate:
+        body = self.model_dump(exclude={"member_ids"})
+        return ActivityCreate(member_id=member_id, **body)
+
+
+class Rejection(_Input):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class Correction(_Input):
+    quantity: Decimal = Field(gt=0, le=1000, decimal_places=2)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ScheduleDays(_Input):
+    org_unit_id: uuid.UUID
+    year: int = Field(ge=2000, le=2100)
+    timezone: str = Field(default="Asia/Shanghai", min_length=1, max_length=64)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown IANA time zone") from None
+        return value
+
+
+class MoveDay(_Input):
+    held_on: date
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class Attendance(_Input):
+    member_id: uuid.UUID
+    status: Literal["attended", "leave"]
+    leave_reason: str | None = Field(default=None, max_length=500)
+
+
+class KindCreate(_Input):
+    """A tenant's own kind and the points rule it starts with (changed later through rule sets)."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{2,63}$")
+    title_zh: str = Field(min_length=1, max_length=100)
+    unit: Literal["occurrence", "hour"] = "occurrence"
+    max_quantity: Decimal = Field(default=Decimal(1), gt=0, le=1000)
+    needs_approval: bool = False
+    points_per_unit: int = Field(ge=-100, le=100)
+    monthly_cap: int | None = Field(default=None, ge=0, le=1000)
+    dimension: Literal["ability", "service", "results"]

@@ -1,4 +1,4 @@
-"""The activities service: the catalogue of kinds and the activity log."""
+"""The activities service: the catalogue of kinds, the activity log, approval and activity days."""
 from __future__ import annotations
 
 import re
@@ -6,13 +6,21 @@ import re
 from nameko.rpc import RpcProxy, rpc
 
 from services.activities import handlers, models, schemas
+from services.common.consuming import handles
+from services.common.contracts.members import MemberJoined
 from services.common.db import Database
-from services.common.errors import InvalidInput
+from services.common.errors import Forbidden, InvalidInput
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
 from services.common.tenancy import CallerContext
 from services.common.validation import parse_uuid, validate
+
+
+def _period(value) -> str:
+    if value is None or not re.fullmatch(schemas.PERIOD, str(value)):
+        raise InvalidInput.field("period", "expected YYYY-MM")
+    return str(value)
 
 
 class ActivitiesService:
@@ -25,6 +33,31 @@ class ActivitiesService:
     metrics = EntrypointMetrics()
     log_context = LogContext()
 
+    def _require_officer(self) -> None:
+        if not self.caller.is_officer:
+            raise Forbidden("this action needs a branch officer role")
+
+    @handles(MemberJoined)
+    def on_member_joined(self, event: MemberJoined) -> bool:
+        return self.db.process_once(event, handlers.remember_member)
+
+    @rpc
+    def catalogue(self) -> list[dict]:
+        with self.db.reader() as session:
+            return handlers.catalogue(session, self.caller.tenant_id)
+
+    @rpc
+    def add_kind(self, payload: dict) -> dict:
+        self.caller.require_admin()
+        data = validate(schemas.KindCreate, payload)
+        with self.db.transaction() as uow:
+            return handlers.add_kind(uow, self.caller.tenant_id, data)
+
+    def _validated(self, data, member: dict) -> dict:
+        with self.db.reader() as session:
+            kind = handlers.kind_of(session, self.caller.tenant_id, data.kind)
+        return handlers.validate_activity(data, member["timezone"], kind=kind)
+
     @rpc
     def log_activity(self, payload: dict) -> dict:
         data = validate(schemas.ActivityCreate, payload)
@@ -32,9 +65,28 @@ class ActivitiesService:
         # The roster answers now (RPC): the member must exist in this tenant, and the month is
         # computed in the tenant's time zone.
         member = self.members.get_member(str(data.member_id))
-        details = handlers.validate_activity(data, member["timezone"])
+        details = self._validated(data, member)
         with self.db.transaction() as uow:
-            return handlers.log_activity(uow, self.caller.tenant_id, member, data, details, self.caller.caller_id)
+            return handlers.log_activity(uow, self.caller.tenant_id, member, data, details, self.caller.caller_id,
+                                         by_officer=self.caller.is_officer)
+
+    @rpc
+    def log_bulk(self, payload: dict) -> list[dict]:
+        """One occurrence for every member on an attendance list: all logged, or none."""
+        self._require_officer()
+        data = validate(schemas.BulkActivityCreate, payload)
+        prepared = []
+        for index, member_id in enumerate(data.member_ids):
+            member = self.members.get_member(str(member_id))
+            one = data.for_member(member_id)
+            try:
+                details = self._validated(one, member)
+            except InvalidInput as exc:
+                raise InvalidInput(f"member_ids.{index}: {exc.message}", exc.details) from None
+            prepared.append((member, one, details))
+        with self.db.transaction() as uow:
+            return [handlers.log_activity(uow, self.caller.tenant_id, member, one, details, self.caller.caller_id)
+                    for member, one, details in prepared]
 
     @rpc
     def get_activity(self, activity_id) -> dict:
@@ -48,7 +100,86 @@ class ActivitiesService:
     def list_member_activities(self, member_id, period: str | None = None) -> list[dict]:
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_self_or_officer(member_id)
-        if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(period)):
-            raise InvalidInput.field("period", "expected YYYY-MM")
+        if period is not None:
+            _period(period)
         with self.db.reader() as session:
             return handlers.list_for_member(session, self.caller.tenant_id, member_id, period)
+
+    @rpc
+    def list_pending(self, org_unit_id=None) -> list[dict]:
+        self._require_officer()
+        unit = parse_uuid(org_unit_id, "org_unit_id") if org_unit_id else None
+        with self.db.reader() as session:
+            return handlers.list_pending(session, self.caller.tenant_id, unit)
+
+    @rpc
+    def approve(self, activity_id) -> dict:
+        self._require_officer()
+        activity_id = parse_uuid(activity_id, "activity_id")
+        with self.db.transaction() as uow:
+            return handlers.approve(uow, self.caller.tenant_id, activity_id, self.caller.caller_id)
+
+    @rpc
+    def reject(self, activity_id, payload: dict) -> dict:
+        self._require_officer()
+        activity_id = parse_uuid(activity_id, "activity_id")
+        data = validate(schemas.Rejection, payload)
+        with self.db.transaction() as uow:
+            return handlers.reject(uow, self.caller.tenant_id, activity_id, self.caller.caller_id, data.reason)
+
+    @rpc
+    def correct(self, activity_id, payload: dict) -> dict:
+        self._require_officer()
+        activity_id = parse_uuid(activity_id, "activity_id")
+        data = validate(schemas.Correction, payload)
+        with self.db.transaction() as uow:
+            return handlers.correct(uow, self.caller.tenant_id, activity_id, self.caller.caller_id, data)
+
+    @rpc
+    def schedule_activity_days(self, payload: dict) -> list[dict]:
+        self._require_officer()
+        data = validate(schemas.ScheduleDays, payload)
+        with self.db.transaction() as uow:
+            return handlers.schedule_year(uow, self.caller.tenant_id, data)
+
+    @rpc
+    def list_activity_days(self, org_unit_id, year) -> list[dict]:
+        unit = parse_uuid(org_unit_id, "org_unit_id")
+        if not isinstance(year, int) or not 2000 <= year <= 2100:
+            raise InvalidInput.field("year", "expected a year between 2000 and 2100")
+        with self.db.reader() as session:
+            return handlers.list_days(session, self.caller.tenant_id, unit, year)
+
+    @rpc
+    def move_activity_day(self, day_id, payload: dict) -> dict:
+        self._require_officer()
+        day_id = parse_uuid(day_id, "day_id")
+        data = validate(schemas.MoveDay, payload)
+        with self.db.transaction() as uow:
+            return handlers.move_day(uow, self.caller.tenant_id, day_id, data)
+
+    @rpc
+    def record_attendance(self, day_id, payload: dict) -> dict:
+        self._require_officer()
+        day_id = parse_uuid(day_id, "day_id")
+        data = validate(schemas.Attendance, payload)
+        member = self.members.get_member(str(data.member_id))
+        with self.db.transaction() as uow:
+            return handlers.record_attendance(uow, self.caller.tenant_id, day_id, member, data, self.caller.caller_id)
+
+    @rpc
+    def member_four_duties(self, member_id, period) -> dict:
+        member_id = parse_uuid(member_id, "member_id")
+        self.caller.require_self_or_officer(member_id)
+        period = _period(period)
+        member = self.members.get_member(str(member_id))
+        with self.db.reader() as session:
+            return handlers.member_four_duties(session, self.caller.tenant_id, member, period)
+
+    @rpc
+    def branch_four_duties(self, org_unit_id, period) -> dict:
+        self._require_officer()
+        unit = parse_uuid(org_unit_id, "org_unit_id")
+        period = _period(period)
+        with self.db.reader() as session:
+            return handlers.branch_four_duties(session, self.caller.tenant_id, unit, period)

@@ -1,17 +1,32 @@
-"""The notify service: turns events into notices. The in-app inbox is the channel always on."""
+"""The notify service: turns events into notices and delivers them.
+
+The in-app inbox is the channel always on; email and the branch robots are delivered by the
+`DeliveryWorker` from the deliveries table (see services.notify.delivery).
+"""
 from __future__ import annotations
 
 from nameko.rpc import rpc
 
 from services.common.consuming import handles
-from services.common.contracts.points import PointsAwarded
+from services.common.contracts.activities import ActivityDayScheduled, ActivityLogged, ActivityRejected
+from services.common.contracts.members import MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred
+from services.common.contracts.points import MonthClosed, PointsAwarded
 from services.common.db import Database
-from services.common.errors import InvalidInput
+from services.common.errors import Forbidden, InvalidInput
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.tenancy import CallerContext
-from services.common.validation import parse_uuid
-from services.notify import handlers, models
+from services.common.validation import parse_uuid, validate
+from services.notify import handlers, models, schemas
+from services.notify.delivery import DeliveryWorker
+from services.notify.reminders import ReminderScheduler
+
+
+def _page(limit, offset) -> None:
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 200:
+        raise InvalidInput.field("limit", "must be a whole number from 1 to 200")
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise InvalidInput.field("offset", "must be a whole number, 0 or more")
 
 
 class NotifyService:
@@ -21,18 +36,104 @@ class NotifyService:
     caller = CallerContext()
     metrics = EntrypointMetrics()
     log_context = LogContext()
+    delivery = DeliveryWorker()
+    reminders = ReminderScheduler()
 
     @handles(PointsAwarded)
     def on_points_awarded(self, event: PointsAwarded) -> bool:
         return self.db.process_once(event, handlers.notice_for_points)
 
+    @handles(MonthClosed)
+    def on_month_closed(self, event: MonthClosed) -> bool:
+        return self.db.process_once(event, handlers.statement_for_month)
+
+    @handles(MemberJoined)
+    def on_member_joined(self, event: MemberJoined) -> bool:
+        return self.db.process_once(event, handlers.remember_member)
+
+    @handles(MemberTransferred)
+    def on_member_transferred(self, event: MemberTransferred) -> bool:
+        return self.db.process_once(event, handlers.follow_transfer)
+
+    @handles(MemberStatusChanged)
+    def on_member_status_changed(self, event: MemberStatusChanged) -> bool:
+        return self.db.process_once(event, handlers.follow_status)
+
+    @handles(MemberLeft)
+    def on_member_left(self, event: MemberLeft) -> bool:
+        return self.db.process_once(event, handlers.forget_member)
+
+    @handles(ActivityDayScheduled)
+    def on_activity_day_scheduled(self, event: ActivityDayScheduled) -> bool:
+        return self.db.process_once(event, handlers.remember_activity_day)
+
+    @handles(ActivityLogged)
+    def on_activity_logged(self, event: ActivityLogged) -> bool:
+        return self.db.process_once(event, handlers.mark_duty)
+
+    @handles(ActivityRejected)
+    def on_activity_rejected(self, event: ActivityRejected) -> bool:
+        return self.db.process_once(event, handlers.unmark_duty)
+
     @rpc
     def inbox(self, person_id, limit: int = 50, offset: int = 0) -> dict:
         person_id = parse_uuid(person_id, "person_id")
         self.caller.require_self_or_officer(person_id)
-        if not isinstance(limit, int) or not 1 <= limit <= 200:
-            raise InvalidInput.field("limit", "must be a whole number from 1 to 200")
-        if not isinstance(offset, int) or offset < 0:
-            raise InvalidInput.field("offset", "must be a whole number, 0 or more")
+        _page(limit, offset)
         with self.db.reader() as session:
             return handlers.inbox(session, self.caller.tenant_id, person_id, limit, offset)
+
+    @rpc
+    def get_preferences(self, person_id) -> dict:
+        person_id = parse_uuid(person_id, "person_id")
+        self.caller.require_self_or_officer(person_id)
+        with self.db.reader() as session:
+            return handlers.get_preferences(session, self.caller.tenant_id, person_id)
+
+    @rpc
+    def set_preferences(self, person_id, payload) -> dict:
+        person_id = parse_uuid(person_id, "person_id")
+        # Only the person chooses where their notices go.
+        if self.caller.caller_id != person_id:
+            self.caller.require_admin()
+        prefs = validate(schemas.PreferencesIn, payload)
+        with self.db.transaction() as uow:
+            return handlers.set_preferences(uow, self.caller.tenant_id, person_id, prefs)
+
+    @rpc
+    def put_robot(self, org_unit_id, kind, payload) -> dict:
+        org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
+        if kind not in ("wecom", "dingtalk"):
+            raise InvalidInput.field("kind", "expected wecom or dingtalk")
+        self._require_officer()
+        robot = validate(schemas.RobotIn, payload)
+        with self.db.transaction() as uow:
+            return handlers.put_robot(uow, self.caller.tenant_id, org_unit_id, kind, robot)
+
+    @rpc
+    def list_robots(self, org_unit_id) -> list:
+        org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
+        self._require_officer()
+        with self.db.reader() as session:
+            return handlers.list_robots(session, self.caller.tenant_id, org_unit_id)
+
+    @rpc
+    def send_notice(self, payload) -> dict:
+        self._require_officer()
+        notice = validate(schemas.NoticeIn, payload)
+        with self.db.transaction() as uow:
+            return handlers.send_notice(uow, self.caller.tenant_id, notice, notice.cause)
+
+    @rpc
+    def deliveries(self, status=None, channel=None, person_id=None, limit: int = 50, offset: int = 0) -> dict:
+        person_id = parse_uuid(person_id, "person_id") if person_id is not None else None
+        # Officers read the branch's log; a member reads what was sent to them.
+        if person_id is None or person_id != self.caller.caller_id:
+            self._require_officer()
+        _page(limit, offset)
+        with self.db.reader() as session:
+            return handlers.deliveries(session, self.caller.tenant_id, status, channel, person_id, limit, offset)
+
+    def _require_officer(self) -> None:
+        if not self.caller.is_officer:
+            raise Forbidden("this action needs a branch officer or admin role")

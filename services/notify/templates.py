@@ -10,6 +10,14 @@ KIND_NAMES_ZH = {
     "theory_reading": "阅读党的理论书籍",
     "volunteer_service": "志愿服务",
 }
+KIND_NAMES_EN = {
+    "opinion_listening": "listening to non-Party colleagues",
+    "activist_followup": "following up activists",
+    "theory_reading": "reading Party theory",
+    "volunteer_service": "volunteer service",
+}
+# 四个一: the four monthly duties every Party member owes (DESIGN.md glossary).
+FOUR_DUTIES = tuple(KIND_NAMES_ZH)
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,9 @@ class Template:
 
     def render(self, language: str = "zh", **values) -> tuple[str, str]:
         lang = language if language in self.title else "en"
+        missing = self.fields() - set(values)
+        if missing:
+            raise KeyError(f"template {self.key} needs {', '.join(sorted(missing))}")
         return self.title[lang].format(**values), self.body[lang].format(**values)
 
 
@@ -39,8 +50,60 @@ TEMPLATES = {
                 "en": "Your '{kind}' was recorded: {delta_signed} points. Total for {period}: {period_total}.",
             },
         ),
+        Template(
+            key="activity_day_tomorrow",
+            title={"zh": "明日党员活动日（{date}）", "en": "Party activity day tomorrow ({date})"},
+            body={
+                "zh": "支部党员活动日定于明天（{date}）举行，请安排好时间准时参加；如需请假，请提前向支部报告。",
+                "en": "The branch's Party activity day is tomorrow ({date}). Please attend; if you cannot, ask the branch for leave in advance.",
+            },
+        ),
+        Template(
+            key="duties_missing",
+            title={"zh": "{period} 月“四个一”尚缺 {missing_count} 项", "en": "{period}: {missing_count} duties still missing"},
+            body={
+                "zh": "本月还剩 {days_left} 天，您尚未完成：{missing_names}。请在月底前完成并登记。",
+                "en": "{days_left} days left this month; still to do: {missing}. Please complete and log them before month end.",
+            },
+        ),
+        Template(
+            key="pairing_contact_overdue",
+            title={"zh": "结对联系已逾期：{partner_name}", "en": "Pairing contact overdue: {partner_name}"},
+            body={
+                "zh": "您与{partner_name}的结对联系应于 {due_on} 前完成，已逾期 {days_overdue} 天，请尽快联系并登记。",
+                "en": "Your contact with {partner_name} was due by {due_on} and is {days_overdue} days overdue. Please get in touch and log it.",
+            },
+        ),
+        Template(
+            key="pairing_contact_escalated",
+            title={"zh": "结对联系逾期提醒（支部）：{mentor_name}", "en": "Pairing contact overdue (branch): {mentor_name}"},
+            body={
+                "zh": "{mentor_name}与{partner_name}的结对联系应于 {due_on} 前完成，已逾期 {days_overdue} 天，请督促落实。",
+                "en": "{mentor_name}'s contact with {partner_name} was due by {due_on} and is {days_overdue} days overdue. Please follow up.",
+            },
+        ),
+        Template(
+            key="need_overdue",
+            title={"zh": "诉求办理逾期：{need_title}", "en": "Need overdue: {need_title}"},
+            body={
+                "zh": "{raised_by_name}于 {raised_on} 提出的诉求“{need_title}”当前状态为{status_name}，已超过期限 {days_overdue} 天，请尽快办理。",
+                "en": "The need '{need_title}' raised by {raised_by_name} on {raised_on} is {status} and {days_overdue} days past its deadline. Please act on it.",
+            },
+        ),
+        Template(
+            key="points_statement",
+            title={"zh": "{period} 月积分结算", "en": "Points statement for {period}"},
+            body={
+                "zh": "支部 {period} 月积分已结算：党员 {members} 人，扣分合计 {deductions} 分，未完成“四个一”{missing_duties} 项，无故缺席 {unexcused_absences} 次。",
+                "en": "The branch closed {period}: {members} members, {deductions} points deducted, {missing_duties} duties missing, {unexcused_absences} unexcused absences.",
+            },
+        ),
     )
 }
+
+# What each notice addresses: one person, or a whole branch (its robots' group chats).
+PERSON_NOTICES = frozenset({"points_awarded", "duties_missing", "pairing_contact_overdue", "need_overdue"})
+BRANCH_NOTICES = frozenset({"activity_day_tomorrow", "points_statement", "pairing_contact_escalated"})
 
 
 def render(key: str, language: str = "zh", **values) -> tuple[str, str]:

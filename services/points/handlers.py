@@ -1,15 +1,27 @@
 """The points service's use cases."""
 from __future__ import annotations
 
+import calendar
 import uuid
+from dataclasses import replace
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, select, text
+from sqlalchemy.dialects.postgresql import insert
 
-from services.common.contracts.activities import ActivityLogged
-from services.common.contracts.points import PointsAwarded
+from services.common.contracts.activities import (
+    ActivityApproved, ActivityKindAdded, ActivityCorrected, ActivityDayScheduled, ActivityLogged, ActivityRejected,
+)
+from services.common.contracts.members import MemberJoined
+from services.common.contracts.points import MonthClosed, PointsAwarded
 from services.common.db import UnitOfWork, new_id
-from services.common.errors import DomainError
+from services.common.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.points import models, rules
+
+FOUR_DUTIES = ("opinion_listening", "activist_followup", "theory_reading", "volunteer_service")
+DAY_KINDS = ("activity_day_attendance", "activity_day_leave")
+CLOSE_NAMESPACE = uuid.UUID("6d7c1c52-3f7e-4c1e-9a51-0c3f1f1d9a10")
 
 
 class NoRuleForKind(DomainError):
@@ -24,36 +36,309 @@ def _lock_member(session, tenant_id: uuid.UUID, member_id: uuid.UUID) -> None:
     session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"{tenant_id}:{member_id}"})
 
 
-def earned(session, tenant_id, member_id, period: str, rule_key: str | None = None) -> int:
+def earned(session, tenant_id, member_id, period: str, rule_key: str | None = None, *,
+           day: date | None = None, year: bool = False, activity_id: uuid.UUID | None = None) -> int:
     ledger = models.ledger_entries
     query = select(func.coalesce(func.sum(ledger.c.delta), 0)).where(
-        ledger.c.tenant_id == tenant_id, ledger.c.member_id == member_id, ledger.c.period == period)
+        ledger.c.tenant_id == tenant_id, ledger.c.member_id == member_id)
+    query = query.where(ledger.c.period.like(f"{period[:4]}-%") if year else ledger.c.period == period)
     if rule_key is not None:
         query = query.where(ledger.c.rule_key == rule_key)
+    if day is not None:
+        query = query.where(ledger.c.occurred_on == day)
+    if activity_id is not None:
+        query = query.where(ledger.c.activity_id == activity_id)
     return int(session.execute(query).scalar_one())
 
 
-def accrue_for_activity(uow: UnitOfWork, event: ActivityLogged) -> None:
-    rule = rules.DEFAULT_RULES.get(event.kind)
-    if rule is None:
-        raise NoRuleForKind(f"kind {event.kind!r} has no points rule")
+# --- rule sets ---------------------------------------------------------------------------------
+
+def _layer(session, tenant_id, scope: str, on: date):
+    table = models.rule_sets
+    return session.execute(select(table).where(
+        table.c.tenant_id == tenant_id, table.c.scope == scope, table.c.effective_from <= on)
+        .order_by(table.c.effective_from.desc()).limit(1)).first()
+
+
+def resolve(session, tenant_id, org_unit_id, on: date) -> rules.RuleSet:
+    """The rule set in force for a branch on a day: built-in <- tenant default <- branch."""
+    resolved = rules.DEFAULT_RULE_SET
+    custom = models.custom_rules
+    added = session.execute(select(custom).where(custom.c.tenant_id == tenant_id)).all()
+    if added:
+        extra = {r.key: rules.Rule(r.key, r.points_per_unit, monthly_cap=r.monthly_cap, dimension=r.dimension,
+                                   requires_approval=r.requires_approval) for r in added}
+        resolved = replace(resolved, rules={**extra, **resolved.rules})
+    for scope in ("default", str(org_unit_id) if org_unit_id else None):
+        row = scope and _layer(session, tenant_id, scope, on)
+        if row:
+            resolved = rules.apply_layer(resolved, rules.Layer.model_validate(row.body), row.version, row.id)
+    return resolved
+
+
+def rule_set_dict(rs: rules.RuleSet, on: date) -> dict:
+    return {"on": on.isoformat(), "version": rs.version,
+            "rule_set_id": str(rs.rule_set_id) if rs.rule_set_id else None,
+            "settings": rs.settings, "rules": {k: rules.rule_dict(r) for k, r in sorted(rs.rules.items())}}
+
+
+def save_rule_set(uow: UnitOfWork, tenant_id, org_unit_id, effective_from: date, layer: rules.Layer,
+                  caller_id) -> dict:
+    table = models.rule_sets
+    scope = str(org_unit_id) if org_unit_id else "default"
     session = uow.session
-    _lock_member(session, event.tenant_id, event.member_id)
-    decision = rules.award(rule, event.quantity, earned(session, event.tenant_id, event.member_id, event.period, rule.key))
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"rules:{tenant_id}:{scope}"})
+    latest = session.execute(select(table.c.version, table.c.effective_from).where(
+        table.c.tenant_id == tenant_id, table.c.scope == scope).order_by(table.c.version.desc()).limit(1)).first()
+    if latest is not None and effective_from <= latest.effective_from:
+        raise Conflict(f"effective_from must be after the latest version's date ({latest.effective_from})")
+    version = (latest.version if latest else rules.RULE_SET_VERSION) + 1
+    rule_set_id = new_id()
+    session.execute(table.insert().values(
+        id=rule_set_id, tenant_id=tenant_id, scope=scope, version=version, effective_from=effective_from,
+        body=layer.model_dump(mode="json", exclude_none=True), created_by=caller_id))
+    return {"id": str(rule_set_id), "scope": scope, "version": version, "effective_from": effective_from.isoformat(),
+            "body": layer.model_dump(mode="json", exclude_none=True)}
+
+
+# --- accrual -----------------------------------------------------------------------------------
+
+def _bump_balances(session, tenant_id, member_id, org_unit_id, period: str, dimension: str, delta: int) -> None:
+    table = models.balances
+    rows = [dict(tenant_id=tenant_id, member_id=member_id, org_unit_id=org_unit_id, period=p, dimension=d, points=delta)
+            for p in (period, period[:4]) for d in (dimension, "total")]
+    stmt = insert(table).values(rows)
+    session.execute(stmt.on_conflict_do_update(
+        constraint="pk_balances",
+        set_={"points": table.c.points + stmt.excluded.points, "org_unit_id": stmt.excluded.org_unit_id}))
+
+
+def _append(uow: UnitOfWork, event, facts: dict, rule: rules.Rule, rs: rules.RuleSet, delta: int, reason: str) -> None:
+    session = uow.session
     entry_id = new_id()
-    session.execute(models.ledger_entries.insert().values(
-        id=entry_id, tenant_id=event.tenant_id, member_id=event.member_id, org_unit_id=event.org_unit_id,
-        period=event.period, kind=event.kind, delta=decision.delta, rule_key=rule.key,
-        rule_version=rules.RULE_SET_VERSION, activity_id=event.activity_id, source_event_id=event.event_id,
-        reason=decision.reason,
-    ))
+    inserted = session.execute(insert(models.ledger_entries).values(
+        id=entry_id, tenant_id=event.tenant_id, member_id=facts["member_id"], org_unit_id=facts["org_unit_id"],
+        period=facts["period"], kind=facts["kind"], delta=delta, rule_key=rule.key, rule_version=rs.version,
+        rule_set_id=rs.rule_set_id, activity_id=facts["activity_id"], source_event_id=event.event_id,
+        reason=reason[:200], occurred_on=facts["occurred_on"], dimension=rule.dimension,
+    ).on_conflict_do_nothing(constraint="uq_ledger_source_rule").returning(models.ledger_entries.c.id)).first()
+    if inserted is None:
+        return
+    _bump_balances(session, event.tenant_id, facts["member_id"], facts["org_unit_id"], facts["period"],
+                   rule.dimension, delta)
     uow.publish(PointsAwarded(
-        tenant_id=event.tenant_id, entry_id=entry_id, member_id=event.member_id, org_unit_id=event.org_unit_id,
-        activity_id=event.activity_id, kind=event.kind, delta=decision.delta, period=event.period,
-        period_total=earned(session, event.tenant_id, event.member_id, event.period), reason=decision.reason,
+        tenant_id=event.tenant_id, entry_id=entry_id, member_id=facts["member_id"], org_unit_id=facts["org_unit_id"],
+        activity_id=facts["activity_id"], kind=facts["kind"], delta=delta, period=facts["period"],
+        period_total=earned(session, event.tenant_id, facts["member_id"], facts["period"]), reason=reason[:200],
         correlation_id=event.correlation_id,
     ))
 
+
+def _rule_for(session, event, facts: dict) -> tuple[rules.Rule, rules.RuleSet]:
+    rs = resolve(session, event.tenant_id, facts["org_unit_id"], facts["occurred_on"])
+    rule = rs.rules.get(facts["kind"])
+    if rule is None:
+        raise NoRuleForKind(f"kind {facts['kind']!r} has no points rule")
+    return rule, rs
+
+
+def _value(session, event, facts: dict, rule: rules.Rule, exclude_current: int = 0) -> rules.Award:
+    t, m, p = event.tenant_id, facts["member_id"], facts["period"]
+    return rules.award(
+        rule, facts["quantity"], earned(session, t, m, p, rule.key) - exclude_current, variant=facts.get("variant"),
+        earned_today=earned(session, t, m, p, rule.key, day=facts["occurred_on"]) - exclude_current,
+        earned_this_year=earned(session, t, m, p, rule.key, year=True) - exclude_current)
+
+
+def _facts(event) -> dict:
+    return dict(activity_id=event.activity_id, tenant_id=event.tenant_id, member_id=event.member_id,
+                org_unit_id=event.org_unit_id, kind=event.kind, variant=event.variant, period=event.period,
+                occurred_on=event.occurred_on, quantity=event.quantity)
+
+
+def _stored_status(session, activity_id) -> str | None:
+    return session.execute(select(models.activity_facts.c.status).where(
+        models.activity_facts.c.activity_id == activity_id)).scalar_one_or_none()
+
+
+def _has_entries(session, tenant_id, activity_id) -> bool:
+    ledger = models.ledger_entries
+    return session.execute(select(ledger.c.id).where(
+        ledger.c.tenant_id == tenant_id, ledger.c.activity_id == activity_id).limit(1)).first() is not None
+
+
+def accrue_for_activity(uow: UnitOfWork, event: ActivityLogged) -> None:
+    session = uow.session
+    facts = _facts(event)
+    rule, rs = _rule_for(session, event, facts)
+    _lock_member(session, event.tenant_id, event.member_id)
+    # A decision may overtake the log on another queue: never let the log overwrite it.
+    session.execute(insert(models.activity_facts).values(status=event.status, **facts).on_conflict_do_nothing())
+    status = _stored_status(session, event.activity_id)
+    if status == "rejected" or (rule.requires_approval and status != "approved"):
+        return
+    if _has_entries(session, event.tenant_id, event.activity_id):
+        return
+    decision = _value(session, event, facts, rule)
+    _append(uow, event, facts, rule, rs, decision.delta, decision.reason)
+
+
+def on_approved(uow: UnitOfWork, event: ActivityApproved) -> None:
+    session = uow.session
+    facts = _facts(event)
+    rule, rs = _rule_for(session, event, facts)
+    _lock_member(session, event.tenant_id, event.member_id)
+    stmt = insert(models.activity_facts).values(status="approved", **facts)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["activity_id"], set_={"status": "approved"},
+        where=models.activity_facts.c.status != "rejected"))
+    if _stored_status(session, event.activity_id) != "approved" or _has_entries(session, event.tenant_id, event.activity_id):
+        return
+    decision = _value(session, event, facts, rule)
+    _append(uow, event, facts, rule, rs, decision.delta, decision.reason)
+
+
+def on_rejected(uow: UnitOfWork, event: ActivityRejected) -> None:
+    session = uow.session
+    facts = _facts(event)
+    rule, rs = _rule_for(session, event, facts)
+    _lock_member(session, event.tenant_id, event.member_id)
+    stmt = insert(models.activity_facts).values(status="rejected", **facts)
+    session.execute(stmt.on_conflict_do_update(index_elements=["activity_id"], set_={"status": "rejected"}))
+    current = earned(session, event.tenant_id, event.member_id, event.period, activity_id=event.activity_id)
+    if current:
+        _append(uow, event, facts, rule, rs, -current, f"{rule.key}: {-current:+d} (rejected: {event.reason})")
+
+
+def on_corrected(uow: UnitOfWork, event: ActivityCorrected) -> None:
+    session = uow.session
+    facts = _facts(event)
+    rule, rs = _rule_for(session, event, facts)
+    _lock_member(session, event.tenant_id, event.member_id)
+    stmt = insert(models.activity_facts).values(status="approved", **facts)
+    session.execute(stmt.on_conflict_do_update(index_elements=["activity_id"], set_={"quantity": event.quantity}))
+    status = _stored_status(session, event.activity_id)
+    if status == "rejected" or (rule.requires_approval and status != "approved"):
+        return
+    current = earned(session, event.tenant_id, event.member_id, event.period, activity_id=event.activity_id)
+    decision = _value(session, event, facts, rule, exclude_current=current)
+    diff = decision.delta - current
+    if diff:
+        _append(uow, event, facts, rule, rs, diff,
+                f"{rule.key}: {diff:+d} (corrected {event.previous_quantity} -> {event.quantity}: {event.reason})")
+
+
+# --- read models -------------------------------------------------------------------------------
+
+def remember_member(uow: UnitOfWork, event: MemberJoined) -> None:
+    uow.session.execute(insert(models.members_view).values(
+        member_id=event.member_id, tenant_id=event.tenant_id, org_unit_id=event.org_unit_id, name=event.name,
+    ).on_conflict_do_nothing())
+
+
+def remember_kind(uow: UnitOfWork, event: ActivityKindAdded) -> None:
+    uow.session.execute(insert(models.custom_rules).values(
+        tenant_id=event.tenant_id, key=event.key, points_per_unit=event.points_per_unit,
+        monthly_cap=event.monthly_cap, requires_approval=event.requires_approval, dimension=event.dimension,
+    ).on_conflict_do_nothing())
+
+
+def remember_activity_day(uow: UnitOfWork, event: ActivityDayScheduled) -> None:
+    stmt = insert(models.activity_days).values(
+        day_id=event.day_id, tenant_id=event.tenant_id, org_unit_id=event.org_unit_id, period=event.period,
+        held_on=event.held_on)
+    uow.session.execute(stmt.on_conflict_do_update(index_elements=["day_id"], set_={"held_on": event.held_on}))
+
+
+# --- month close -------------------------------------------------------------------------------
+
+def period_end(period: str) -> date:
+    year, month = int(period[:4]), int(period[5:])
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def close_month(uow: UnitOfWork, tenant_id, org_unit_id, period: str, *, tz: str = "Asia/Shanghai") -> dict:
+    """Deduct for missing duties and unexcused activity-day absence, once per branch and month."""
+    session = uow.session
+    if period_end(period) >= datetime.now(timezone.utc).astimezone(ZoneInfo(tz)).date():
+        raise InvalidInput.field("period", "a month can be closed only after it has ended")
+    members_q = select(models.members_view.c.member_id).where(
+        models.members_view.c.tenant_id == tenant_id, models.members_view.c.org_unit_id == org_unit_id)
+    members = [m for (m,) in session.execute(members_q)]
+    if not members:
+        raise NotFound("no members known in this org unit")
+    close_id = uuid.uuid5(CLOSE_NAMESPACE, f"{tenant_id}:{org_unit_id}:{period}")
+    claimed = session.execute(insert(models.month_closes).values(
+        tenant_id=tenant_id, org_unit_id=org_unit_id, period=period, close_id=close_id, members=len(members),
+        deductions=0, missing_duties=0, unexcused_absences=0,
+    ).on_conflict_do_nothing().returning(models.month_closes.c.close_id)).first()
+    if claimed is None:
+        return {**get_close(session, tenant_id, org_unit_id, period), "already_closed": True}
+
+    rs = resolve(session, tenant_id, org_unit_id, period_end(period))
+    facts = models.activity_facts
+    in_branch = facts.c.member_id.in_(members_q)
+    done: dict = {}
+    for member_id, kind in session.execute(select(facts.c.member_id, facts.c.kind).distinct().where(
+            facts.c.tenant_id == tenant_id, facts.c.period == period, facts.c.status != "rejected",
+            facts.c.kind.in_(FOUR_DUTIES + DAY_KINDS), in_branch)):
+        done.setdefault(member_id, set()).add(kind)
+    has_day = session.execute(select(models.activity_days.c.day_id).where(
+        models.activity_days.c.tenant_id == tenant_id, models.activity_days.c.org_unit_id == org_unit_id,
+        models.activity_days.c.period == period)).first() is not None
+
+    duty_penalty, absence_penalty = rs.settings["duty_missing_penalty"], rs.settings["absence_penalty"]
+    entries, missing_total, absences = [], 0, 0
+    for member_id in members:
+        kinds = done.get(member_id, set())
+        missing = [k for k in FOUR_DUTIES if k not in kinds]
+        base = dict(tenant_id=tenant_id, member_id=member_id, org_unit_id=org_unit_id, period=period,
+                    rule_version=rs.version, rule_set_id=rs.rule_set_id, activity_id=None,
+                    source_event_id=uuid.uuid5(close_id, str(member_id)), occurred_on=period_end(period), dimension="ability")
+        if missing and duty_penalty:
+            missing_total += len(missing)
+            entries.append(dict(base, id=new_id(), kind="four_duties", rule_key="four_duties_missing",
+                                delta=duty_penalty * len(missing),
+                                reason=f"month close: {len(missing)} duties missing ({', '.join(missing)})"[:200]))
+        if has_day and not kinds & set(DAY_KINDS):
+            absences += 1
+            if absence_penalty:
+                entries.append(dict(base, id=new_id(), kind="activity_day", rule_key="activity_day_absence",
+                                    delta=absence_penalty, reason="month close: activity day missed without leave",
+                                    dimension="service"))
+    if entries:
+        session.execute(models.ledger_entries.insert(), entries)
+        totals: dict = {}
+        for e in entries:
+            for p in (period, period[:4]):
+                for d in (e["dimension"], "total"):
+                    key = (e["member_id"], p, d)
+                    totals[key] = totals.get(key, 0) + e["delta"]
+        bal = models.balances
+        stmt = insert(bal)
+        session.execute(stmt.on_conflict_do_update(
+            constraint="pk_balances", set_={"points": bal.c.points + stmt.excluded.points}),
+            [dict(tenant_id=tenant_id, member_id=m, org_unit_id=org_unit_id, period=p, dimension=d, points=v)
+             for (m, p, d), v in totals.items()])
+    deductions = sum(e["delta"] for e in entries)
+    session.execute(models.month_closes.update().where(models.month_closes.c.close_id == close_id).values(
+        deductions=deductions, missing_duties=missing_total, unexcused_absences=absences))
+    uow.publish(MonthClosed(tenant_id=tenant_id, org_unit_id=org_unit_id, period=period, members=len(members),
+                            deductions=deductions, missing_duties=missing_total, unexcused_absences=absences))
+    return {**get_close(session, tenant_id, org_unit_id, period), "already_closed": False}
+
+
+def get_close(session, tenant_id, org_unit_id, period: str) -> dict:
+    table = models.month_closes
+    row = session.execute(select(table).where(and_(
+        table.c.tenant_id == tenant_id, table.c.org_unit_id == org_unit_id, table.c.period == period))).first()
+    if row is None:
+        raise NotFound("this month is not closed")
+    return {"org_unit_id": str(org_unit_id), "period": period, "members": row.members, "deductions": row.deductions,
+            "missing_duties": row.missing_duties, "unexcused_absences": row.unexcused_absences}
+
+
+# --- balances, statements, leaderboards, assessment ----------------------------------------------
 
 def balance(session, tenant_id: uuid.UUID, member_id: uuid.UUID, period: str | None) -> dict:
     ledger = models.ledger_entries
@@ -62,14 +347,145 @@ def balance(session, tenant_id: uuid.UUID, member_id: uuid.UUID, period: str | N
     if period:
         query = query.where(ledger.c.period == period)
     by_period = {p: {"points": int(total), "entries": int(n)} for p, total, n in session.execute(query)}
+    years: dict = {}
+    for p, value in by_period.items():
+        years[p[:4]] = years.get(p[:4], 0) + value["points"]
+    bal = models.balances
+    dims = {d: int(v) for d, v in session.execute(select(bal.c.dimension, bal.c.points).where(
+        bal.c.tenant_id == tenant_id, bal.c.member_id == member_id, bal.c.period == period,
+        bal.c.dimension != "total"))} if period else {}
     return {"member_id": str(member_id), "total": sum(v["points"] for v in by_period.values()),
-            "periods": dict(sorted(by_period.items()))}
+            "periods": dict(sorted(by_period.items())), "years": dict(sorted(years.items())), "dimensions": dims}
 
 
-def statement(session, tenant_id: uuid.UUID, member_id: uuid.UUID) -> list[dict]:
+def statement(session, tenant_id: uuid.UUID, member_id: uuid.UUID, period: str | None = None) -> list[dict]:
     ledger = models.ledger_entries
-    rows = session.execute(select(ledger).where(ledger.c.tenant_id == tenant_id, ledger.c.member_id == member_id)
-                           .order_by(ledger.c.created_at, ledger.c.id)).all()
+    query = select(ledger).where(ledger.c.tenant_id == tenant_id, ledger.c.member_id == member_id)
+    if period:
+        query = query.where(ledger.c.period == period)
+    rows = session.execute(query.order_by(ledger.c.created_at, ledger.c.id)).all()
     return [{"id": str(r.id), "period": r.period, "kind": r.kind, "delta": r.delta, "rule": r.rule_key,
-             "rule_version": r.rule_version, "activity_id": str(r.activity_id) if r.activity_id else None,
+             "rule_version": r.rule_version, "rule_set_id": str(r.rule_set_id) if r.rule_set_id else None,
+             "dimension": r.dimension, "occurred_on": r.occurred_on.isoformat() if r.occurred_on else None,
+             "activity_id": str(r.activity_id) if r.activity_id else None, "source_event_id": str(r.source_event_id),
              "reason": r.reason, "at": r.created_at.isoformat()} for r in rows]
+
+
+def leaderboard(session, tenant_id, period: str, dimension: str, org_unit_id=None, limit: int = 20) -> dict:
+    bal, names = models.balances, models.members_view
+    query = select(bal.c.member_id, bal.c.org_unit_id, bal.c.points, names.c.name).outerjoin(
+        names, names.c.member_id == bal.c.member_id).where(
+        bal.c.tenant_id == tenant_id, bal.c.period == period, bal.c.dimension == dimension)
+    if org_unit_id:
+        query = query.where(bal.c.org_unit_id == org_unit_id)
+    rows = session.execute(query.order_by(bal.c.points.desc(), bal.c.member_id).limit(limit)).all()
+    board, rank, previous = [], 0, None
+    for index, r in enumerate(rows, start=1):
+        if r.points != previous:
+            rank, previous = index, r.points
+        board.append({"rank": rank, "member_id": str(r.member_id), "name": r.name, "org_unit_id": str(r.org_unit_id),
+                      "points": r.points})
+    return {"period": period, "dimension": dimension, "org_unit_id": str(org_unit_id) if org_unit_id else None,
+            "entries": board}
+
+
+def assessment(session, tenant_id, org_unit_id, year: int) -> dict:
+    rs = resolve(session, tenant_id, org_unit_id, date(year, 12, 31))
+    names, bal = models.members_view, models.balances
+    rows = session.execute(select(names.c.member_id, names.c.name, bal.c.points).outerjoin(bal, and_(
+        bal.c.member_id == names.c.member_id, bal.c.tenant_id == names.c.tenant_id,
+        bal.c.period == f"{year:04d}", bal.c.dimension == "total")).where(
+        names.c.tenant_id == tenant_id, names.c.org_unit_id == org_unit_id).order_by(names.c.name, names.c.member_id)).all()
+    if not rows:
+        raise NotFound("no members known in this org unit")
+    base = rs.settings["yearly_base"]
+    members = [{"member_id": str(r.member_id), "name": r.name, "points": int(r.points or 0),
+                "score": base + int(r.points or 0), "grade": rs.grade(base + int(r.points or 0))} for r in rows]
+    return {"org_unit_id": str(org_unit_id), "year": year, "yearly_base": base, "thresholds": rs.settings["grades"],
+            "rule_set_version": rs.version, "members": members}
+
+
+def monthly_report(session, tenant_id, org_unit_id, period: str) -> dict:
+    """A branch's month: each member's points by dimension, duties done, and the close if any."""
+    names, bal, facts = models.members_view, models.balances, models.activity_facts
+    roster = session.execute(select(names.c.member_id, names.c.name).where(
+        names.c.tenant_id == tenant_id, names.c.org_unit_id == org_unit_id).order_by(names.c.name, names.c.member_id)).all()
+    if not roster:
+        raise NotFound("no members known in this org unit")
+    ids = [m for m, _ in roster]
+    points: dict = {}
+    for member_id, dimension, value in session.execute(select(bal.c.member_id, bal.c.dimension, bal.c.points).where(
+            bal.c.tenant_id == tenant_id, bal.c.period == period, bal.c.member_id.in_(ids))):
+        points.setdefault(member_id, {})[dimension] = int(value)
+    done: dict = {}
+    for member_id, kind in session.execute(select(facts.c.member_id, facts.c.kind).distinct().where(
+            facts.c.tenant_id == tenant_id, facts.c.period == period, facts.c.status != "rejected",
+            facts.c.kind.in_(FOUR_DUTIES), facts.c.member_id.in_(ids))):
+        done.setdefault(member_id, set()).add(kind)
+    try:
+        close = get_close(session, tenant_id, org_unit_id, period)
+    except NotFound:
+        close = None
+    members = []
+    for member_id, name in roster:
+        mine = points.get(member_id, {})
+        members.append({"member_id": str(member_id), "name": name,
+                        **{d: mine.get(d, 0) for d in rules.DIMENSIONS}, "total": mine.get("total", 0),
+                        "duties_done": [k for k in FOUR_DUTIES if k in done.get(member_id, set())]})
+    return {"org_unit_id": str(org_unit_id), "period": period, "closed": close, "members": members}
+
+
+def report_xlsx(title: str, header: list[str], rows: list[list]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def monthly_report_rows(report: dict) -> tuple[list[str], list[list]]:
+    header = ["姓名", "能力", "服务", "业绩", "合计", "四个一完成"]
+    return header, [[m["name"], m["ability"], m["service"], m["results"], m["total"],
+                     f"{len(m['duties_done'])}/4"] for m in report["members"]]
+
+
+def assessment_rows(report: dict) -> tuple[list[str], list[list]]:
+    labels = {"excellent": "优秀", "qualified": "合格", "basically_qualified": "基本合格", "unqualified": "不合格"}
+    header = ["姓名", "年度积分", "基础分", "总分", "评议等次"]
+    return header, [[m["name"], m["points"], report["yearly_base"], m["score"], labels[m["grade"]]]
+                    for m in report["members"]]
+
+
+def branches_to_close(session, period: str) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Every (tenant, org unit) with members whose `period` is not closed yet, across tenants."""
+    names, closes = models.members_view, models.month_closes
+    closed = select(closes.c.period).where(
+        closes.c.tenant_id == names.c.tenant_id, closes.c.org_unit_id == names.c.org_unit_id,
+        closes.c.period == period).exists()
+    rows = session.execute(select(names.c.tenant_id, names.c.org_unit_id).distinct().where(~closed)).all()
+    return [(t, u) for t, u in rows]
+
+
+def unit_leaderboard(session, tenant_id, period: str, dimension: str) -> dict:
+    """Org units (branches, groups) compared by their members' average points."""
+    bal = models.balances
+    rows = session.execute(select(bal.c.org_unit_id, func.count(), func.sum(bal.c.points)).where(
+        bal.c.tenant_id == tenant_id, bal.c.period == period, bal.c.dimension == dimension)
+        .group_by(bal.c.org_unit_id)).all()
+    units = sorted(({"org_unit_id": str(u), "members": int(n), "points": int(total),
+                     "average": round(int(total) / int(n), 2)} for u, n, total in rows),
+                   key=lambda u: (-u["average"], u["org_unit_id"]))
+    rank, previous = 0, None
+    for index, unit in enumerate(units, start=1):
+        if unit["average"] != previous:
+            rank, previous = index, unit["average"]
+        unit["rank"] = rank
+    return {"period": period, "dimension": dimension, "entries": units}

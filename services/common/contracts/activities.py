@@ -75,3 +75,18 @@ class ActivityDayScheduled(Event):
     org_unit_id: uuid.UUID
     period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     held_on: date
+
+
+class ActivityKindAdded(Event):
+    """A tenant added its own activity kind, with the points rule it starts with."""
+
+    source = "activities"
+    event_type = "activity_kind_added"
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{2,63}$")
+    title_zh: str = Field(min_length=1, max_length=100)
+    unit: str = Field(pattern=r"^(occurrence|hour)$")
+    points_per_unit: int = Field(ge=-100, le=100)
+    monthly_cap: int | None = Field(default=None, ge=0, le=1000)
+    requires_approval: bool = False
+    dimension: str = Field(pattern=r"^(ability|service|results)$")

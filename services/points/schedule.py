@@ -1,0 +1,36 @@
+"""When the scheduled month close runs, and which month it closes.
+
+Read from the environment once at import (the timer's interval is fixed when the service class is
+defined); a bad value stops the service at start with a clear message.
+    MONTH_CLOSE_INTERVAL_SECONDS  how often each replica looks for months to close (default 3600)
+    MONTH_CLOSE_GRACE_DAYS        days after a month ends before it is closed, so late logs count (default 3)
+"""
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+
+from services.common.settings import ConfigError
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}: must be between {low} and {high}, got {value}")
+    return value
+
+
+INTERVAL_SECONDS = _int("MONTH_CLOSE_INTERVAL_SECONDS", 3600, 60, 86400)
+GRACE_DAYS = _int("MONTH_CLOSE_GRACE_DAYS", 3, 0, 27)
+
+
+def due_period(today: date, grace_days: int = GRACE_DAYS) -> str | None:
+    """The month to close on `today` (local date), or None while the grace days run."""
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    if (today - last_month_end).days <= grace_days:
+        return None
+    return f"{last_month_end.year:04d}-{last_month_end.month:02d}"
