@@ -90,19 +90,21 @@ class UnitOfWork:
         self.published: list[Event] = []
 
     def publish(self, event: Event) -> None:
-        if event.correlation_id is None and self._context_headers.get("correlation_id"):
-            event = event.model_copy(update={"correlation_id": self._context_headers["correlation_id"]})
-        self.session.execute(
-            self._tables.outbox.insert().values(
-                event_id=event.event_id,
-                source=event.source,
-                event_type=event.event_type,
-                tenant_id=event.tenant_id,
-                payload=event.to_message(),
-                headers=self._context_headers,
-            )
-        )
-        self.published.append(event)
+        self.publish_many([event])
+
+    def publish_many(self, events: list[Event], batch_size: int = 1000) -> None:
+        """Write events to the outbox in batches of rows (a roster import has thousands)."""
+        correlation_id = self._context_headers.get("correlation_id")
+        rows = []
+        for event in events:
+            if event.correlation_id is None and correlation_id:
+                event = event.model_copy(update={"correlation_id": correlation_id})
+            rows.append({"event_id": event.event_id, "source": event.source, "event_type": event.event_type,
+                         "tenant_id": event.tenant_id, "payload": event.to_message(),
+                         "headers": self._context_headers})
+            self.published.append(event)
+        for start in range(0, len(rows), batch_size):
+            self.session.execute(self._tables.outbox.insert(), rows[start:start + batch_size])
 
     def flush_notify(self) -> None:
         # NOTIFY is transactional: the relay is woken only when this commit lands.

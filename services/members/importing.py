@@ -19,7 +19,6 @@ from typing import Callable, Iterable
 from pydantic import Field, ValidationError
 from sqlalchemy import bindparam, select
 
-from services.common.contracts.base import Event
 from services.common.contracts.members import (
     ActivistAssigned, MemberJoined, MemberStatusChanged, MemberTransferred, MemberUpdated,
 )
@@ -188,22 +187,6 @@ def validate_rows(headers, body) -> tuple[list[tuple[int, ImportRow]], list[dict
 
 # -- writing ---------------------------------------------------------------------------------
 
-def publish_many(uow: UnitOfWork, events: list[Event]) -> None:
-    """`uow.publish` for many events in one statement (same rows, same commit, same NOTIFY)."""
-    if not events:
-        return
-    headers = uow._context_headers
-    rows = []
-    for event in events:
-        if event.correlation_id is None and headers.get("correlation_id"):
-            event = event.model_copy(update={"correlation_id": headers["correlation_id"]})
-        rows.append({"event_id": event.event_id, "source": event.source, "event_type": event.event_type,
-                     "tenant_id": event.tenant_id, "payload": event.to_message(), "headers": headers})
-        uow.published.append(event)
-    for start in range(0, len(rows), BATCH):
-        uow.session.execute(uow._tables.outbox.insert(), rows[start:start + BATCH])
-
-
 def _chunks(items: list, size: int = BATCH) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -366,7 +349,7 @@ def import_roster(uow: UnitOfWork, tenant_id: uuid.UUID, branch_id: uuid.UUID, c
         events += [ActivistAssigned(tenant_id=tenant_id, activist_id=x["activist_id"], follower_id=x["follower_id"],
                                     org_unit_id=unit_of[x["activist_id"]], assigned_on=today) for x in fresh]
         report["followers_assigned"] = len(fresh)
-    publish_many(uow, events)
+    uow.publish_many(events, BATCH)
     report["events"] = len(events)
     progress("events", len(events), len(events))
     report["status"] = "imported" if not errors else "partially_imported"
