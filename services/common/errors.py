@@ -77,6 +77,15 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+@deserialize_to_instance
+class ServiceUnavailable(DomainError):
+    """A service this request needs did not answer in time (down, restarting, overloaded).
+    Not permanent: the same request may succeed a moment later."""
+
+    code = "service_unavailable"
+    permanent = False
+
+
 class ContractViolation(DomainError):
     """An event failed its schema; consumers dead-letter it with this message as the reason."""
 

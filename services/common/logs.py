@@ -31,6 +31,18 @@ class _ContextFilter(logging.Filter):
         return True
 
 
+class _ExpectedErrorFilter(logging.Filter):
+    """nameko logs an entrypoint's expected exception (a DomainError: not found, invalid input)
+    as a warning with its traceback. That is an answer to the caller, not a fault: keep one
+    info line, so real errors stand out in the logs and in log-based alerts."""
+
+    def filter(self, record):
+        if record.name == "nameko.containers" and record.getMessage().startswith("(expected)"):
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record):
         entry = {
@@ -52,6 +64,7 @@ class JsonFormatter(logging.Formatter):
 def configure(service: str, level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.addFilter(_ContextFilter(service))
+    handler.addFilter(_ExpectedErrorFilter())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -15,14 +15,17 @@ confirm and the delete publishes the row again later; consumers are idempotent f
 """
 from __future__ import annotations
 
+import json
 import logging
 import select
+import socket
 import time
 from datetime import timedelta
 
+import amqp
 import eventlet
 import eventlet.event
-from kombu import Connection, Producer
+from kombu import Connection
 from nameko.events import get_event_exchange
 from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData, delete, func, select as sql_select, update
@@ -50,9 +53,7 @@ class OutboxRelay(DependencyProvider):
         self._running = False
         self._wake = eventlet.event.Event()
         self._thread = None
-        self._amqp = None
-        self._producer = None
-        self._declared: set[str] = set()
+        self._amqp: ConfirmingPublisher | None = None
         from services.common.topology import subscribed_event_types
 
         self._subscribed = subscribed_event_types()
@@ -139,7 +140,7 @@ class OutboxRelay(DependencyProvider):
     def relay_once(self) -> int:
         """Publish up to one batch of due rows. Returns how many were published."""
         outbox = self.tables.outbox
-        published_ids: list[int] = []
+        confirmed: set[int] = set()
         with self.engine.begin() as conn:
             rows = conn.execute(
                 sql_select(outbox)
@@ -148,21 +149,24 @@ class OutboxRelay(DependencyProvider):
                 .limit(self.settings.outbox_batch_size)
                 .with_for_update(skip_locked=True)
             ).all()
+            if not rows:
+                self._record_backlog(conn)
+                return 0
             try:
-                for row in rows:
-                    if self._publish(row):
-                        published_ids.append(row.id)
-                    else:
-                        self._postpone(conn, row, "unroutable: no queue is bound for this event type")
-            finally:
-                # Whatever was confirmed is deleted even if a later publish in the batch failed.
-                if published_ids:
-                    conn.execute(delete(outbox).where(outbox.c.id.in_(published_ids)))
+                confirmed, unroutable = self._publisher().publish_batch(rows, self.container.config)
+            except Exception:
+                self._close_amqp()
+                raise
+            for row in rows:
+                if row.id in unroutable:
+                    self._postpone(conn, row, "unroutable: no queue is bound for this event type")
+            if confirmed:
+                conn.execute(delete(outbox).where(outbox.c.id.in_(confirmed)))
             self._record_backlog(conn)
         for row in rows:
-            if row.id in published_ids:
+            if row.id in confirmed:
                 metrics.EVENTS_PUBLISHED.labels(self.service, row.event_type).inc()
-        return len(published_ids)
+        return len(confirmed)
 
     def _postpone(self, conn, row, reason: str) -> None:
         backoff = min(MAX_BACKOFF_SECONDS, 2 ** min(row.attempts, 6))
@@ -184,47 +188,115 @@ class OutboxRelay(DependencyProvider):
 
     # -- the broker -------------------------------------------------------------------------
 
-    def _producer_for(self) -> Producer:
-        if self._producer is None:
-            self._amqp = Connection(self.settings.amqp_uri, transport_options={"confirm_publish": True})
-            self._amqp.ensure_connection(max_retries=1)
-            self._producer = Producer(self._amqp.channel(), serializer="json")
-            self._declared.clear()
-        return self._producer
+    def _publisher(self) -> "ConfirmingPublisher":
+        if self._amqp is None:
+            self._amqp = ConfirmingPublisher(self.settings.amqp_uri, self._subscribed)
+        return self._amqp
 
     def _close_amqp(self) -> None:
         if self._amqp is not None:
-            try:
-                self._amqp.release()
-            except Exception:
-                pass
-        self._amqp = self._producer = None
+            self._amqp.close()
+        self._amqp = None
 
-    def _publish(self, row) -> bool:
-        """Publish one row; True once confirmed and routed, False when unroutable."""
-        producer = self._producer_for()
-        exchange = get_event_exchange(row.source, self.container.config)
-        if exchange.name not in self._declared:
-            exchange.bind(producer.channel).declare()
-            self._declared.add(exchange.name)
-        headers = {f"nameko.{key}": value for key, value in (row.headers or {}).items()}
-        headers["nameko.correlation_id"] = row.payload.get("correlation_id") or str(row.event_id)
-        headers["nameko.tenant_id"] = str(row.tenant_id)
-        try:
-            producer.publish(
-                row.payload,
-                exchange=exchange,
-                routing_key=row.event_type,
-                headers=headers,
+
+class ConfirmingPublisher:
+    """Publishes a batch of outbox rows and waits once for all their confirms.
+
+    Waiting for each confirm in turn costs a broker round trip per event; publishing the whole
+    batch and then collecting the acks (which RabbitMQ may coalesce with `multiple`) keeps the
+    same guarantee (a row is deleted only once its own confirm arrived) at batch cost.
+
+    With `mandatory`, RabbitMQ sends basic.return for an unroutable message *before* its
+    basic.ack, so a tag that is both returned and acked was not delivered to any queue.
+    """
+
+    def __init__(self, amqp_uri: str, subscribed: set, confirm_timeout: float = 30.0):
+        self.subscribed = subscribed
+        self.confirm_timeout = confirm_timeout
+        self.connection = Connection(amqp_uri)
+        self.connection.ensure_connection(max_retries=1)
+        self.channel = self.connection.channel()
+        self.channel.confirm_select()
+        self.channel.events["basic_ack"].add(self._on_ack)
+        self.channel.events["basic_nack"].add(self._on_nack)
+        self.channel.events["basic_return"].add(self._on_return)
+        self._next_tag = 1
+        self._declared: set[str] = set()
+        self._acked: set[int] = set()
+        self._nacked: set[int] = set()
+        self._returned: set[str] = set()
+        self._highest_settled = 0
+
+    def _settle(self, tag: int, multiple: bool, into: set) -> None:
+        if multiple:
+            into.update(range(self._highest_settled + 1, tag + 1))
+        else:
+            into.add(tag)
+        self._highest_settled = max(self._highest_settled, tag)
+
+    def _on_ack(self, tag, multiple):
+        self._settle(tag, multiple, self._acked)
+
+    def _on_nack(self, tag, multiple):
+        self._settle(tag, multiple, self._nacked)
+
+    def _on_return(self, exc, exchange, routing_key, message):
+        self._returned.add(message.properties.get("message_id"))
+
+    def publish_batch(self, rows, nameko_config) -> tuple[set[int], set[int]]:
+        """Publish rows; returns (ids confirmed and routed, ids unroutable). Raises when the
+        broker does not confirm in time or nacks; nothing is deleted for unconfirmed rows."""
+        self._acked.clear()
+        self._nacked.clear()
+        self._returned.clear()
+        tags: dict[int, object] = {}
+        for row in rows:
+            exchange = get_event_exchange(row.source, nameko_config)
+            if exchange.name not in self._declared:
+                exchange.bind(self.channel).declare()
+                self._declared.add(exchange.name)
+            headers = {f"nameko.{key}": value for key, value in (row.headers or {}).items()}
+            headers["nameko.correlation_id"] = row.payload.get("correlation_id") or str(row.event_id)
+            headers["nameko.tenant_id"] = str(row.tenant_id)
+            message = amqp.Message(
+                json.dumps(row.payload),
+                content_type="application/json",
+                content_encoding="utf-8",
                 delivery_mode=2,
-                mandatory=(row.source, row.event_type) in self._subscribed,
                 message_id=str(row.event_id),
+                application_headers=headers,
             )
-        except Exception as exc:
-            if "NO_ROUTE" in str(exc) or getattr(exc, "reply_code", None) == 312:
-                # py-amqp raises on basic.return before reading the basic.ack that follows it;
-                # a fresh channel keeps that stale ack from answering the next publish's wait.
-                self._close_amqp()
-                return False
-            raise
-        return True
+            self.channel.basic_publish(
+                message, exchange=exchange.name, routing_key=row.event_type,
+                mandatory=(row.source, row.event_type) in self.subscribed,
+            )
+            tags[self._next_tag] = row
+            self._next_tag += 1
+        deadline = time.monotonic() + self.confirm_timeout
+        last_tag = self._next_tag - 1
+        while self._highest_settled < last_tag:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"broker confirmed {self._highest_settled - (last_tag - len(tags))} "
+                                   f"of {len(tags)} events in {self.confirm_timeout:.0f}s")
+            try:
+                self.connection.drain_events(timeout=min(remaining, 1.0))
+            except socket.timeout:
+                continue
+        confirmed, unroutable = set(), set()
+        for tag, row in tags.items():
+            if str(row.event_id) in self._returned:
+                unroutable.add(row.id)
+            elif tag in self._acked:
+                confirmed.add(row.id)
+        if self._nacked:
+            # A nack means the broker could not take responsibility (e.g. a queue's disk alarm);
+            # the confirmed rows are still deleted by the caller, the rest stay for a retry.
+            log.warning("broker nacked %d of %d events; they stay in the outbox", len(self._nacked), len(tags))
+        return confirmed, unroutable
+
+    def close(self) -> None:
+        try:
+            self.connection.release()
+        except Exception:
+            pass

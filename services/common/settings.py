@@ -94,6 +94,7 @@ class Settings:
     log_level: str
     log_format: str
     prestart_timeout_seconds: float
+    rpc_timeout_seconds: float
     extra: dict = field(default_factory=dict)
 
     @property
@@ -144,6 +145,7 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
         log_format=log_format,
         prestart_timeout_seconds=_float(env, "PRESTART_TIMEOUT_SECONDS", 60.0, 1.0),
+        rpc_timeout_seconds=_float(env, "RPC_TIMEOUT_SECONDS", 10.0, 0.1),
     )
 
 

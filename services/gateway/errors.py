@@ -8,7 +8,7 @@ from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Response
 
 from services.common.errors import (
-    Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated,
+    Conflict, DomainError, Forbidden, InvalidInput, NotFound, ServiceUnavailable, Unauthenticated,
 )
 
 log = logging.getLogger(__name__)
@@ -19,6 +19,7 @@ STATUS = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    ServiceUnavailable: 503,
 }
 
 
@@ -33,6 +34,8 @@ def error_response(exc: Exception, correlation_id: str) -> Response:
         if isinstance(exc, cls):
             if status == 401:
                 headers["WWW-Authenticate"] = 'Bearer realm="branch-rhythm"'
+            if status == 503:
+                headers["Retry-After"] = "5"
             return json_response(status, exc.as_dict(), headers)
     if isinstance(exc, DomainError):
         return json_response(422, exc.as_dict(), headers)

@@ -10,7 +10,8 @@ from tests.support.processes import SERVICES, SystemProcesses
 @pytest.fixture
 def system(database_url, amqp_uri, migrated, tmp_path):
     processes = SystemProcesses(
-        service_env(database_url, amqp_uri, LOG_FORMAT="json"),
+        # A short RPC deadline so the "service down" answer comes quickly in the test.
+        service_env(database_url, amqp_uri, LOG_FORMAT="json", RPC_TIMEOUT_SECONDS="2"),
         gateway_port=free_port(),
         metrics_ports={name: free_port() for name in SERVICES},
         log_dir=tmp_path,
@@ -50,9 +51,14 @@ def test_points_down_then_back_processes_what_was_logged_meanwhile(system):
     system.stop("points", sig=signal.SIGKILL)  # no graceful shutdown: as if the process died
     college.admin.ok("POST", "/v1/activities", 201, json={
         "member_id": member["id"], "kind": "theory_reading", "occurred_on": "2026-11-03", "details": {"title": "党章"}})
-    # The log is accepted and visible while points is down (asking points itself would wait).
+    # The log is accepted and visible while points is down.
     assert [a["kind"] for a in college.admin.ok("GET", f"/v1/members/{member['id']}/activities")] == [
         "theory_reading"]
+    # Asking points itself answers 503 after the RPC deadline instead of hanging.
+    down = college.admin.get(f"/v1/members/{member['id']}/points")
+    assert down.status_code == 503, down.text
+    assert down.json()["error"] == "service_unavailable" and "points" in down.json()["message"]
+    assert down.headers["Retry-After"] == "5"
     system.start("points")
     system.wait_ready(["points"])
     wait_until(lambda: college.admin.ok("GET", f"/v1/members/{member['id']}/points")["total"] == 2,
