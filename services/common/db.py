@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from services.common import metrics
 from services.common.contracts import Event
 from services.common.settings import Settings, from_container
 from services.common.tenancy import CALLER_KEY, CORRELATION_KEY, ROLES_KEY, TENANT_KEY
@@ -144,6 +145,7 @@ class DatabaseHandle:
                 uow = UnitOfWork(session, self._provider.tables, self._context_headers())
                 yield uow
                 uow.flush_notify()
+        metrics.count_committed(self._worker_ctx.service_name, uow.published)
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[Session]:

@@ -1,8 +1,10 @@
 """Prometheus metrics for every service, defined once.
 
-Labels are bounded: service, entrypoint, event type, outcome, channel. Never a member, tenant
-or event id (each would create a series per value and exhaust Prometheus). Several containers
-in one process (tests) share these metrics and are told apart by the `service` label.
+Labels are bounded: service, entrypoint, event type, outcome, channel, activity kind. Never a
+member or event id (each would create a series per value and exhaust Prometheus). Tenant and
+branch appear only on the business gauges: a deployment has a handful of colleges with tens
+of branches each, and "completion per branch" is exactly what branch leaders look at. Several
+containers in one process (tests) share these metrics and are told apart by the `service` label.
 """
 from __future__ import annotations
 
@@ -34,6 +36,33 @@ OUTBOX_PUBLISH_FAILURES = Counter(
     "outbox_publish_failures_total", "Relay attempts that failed (broker down, unroutable)", ["service", "reason"]
 )
 SERVICE_INFO = Gauge("service_up", "1 while the service container runs", ["service"])
+
+# -- business metrics ---------------------------------------------------------------------------
+# Counted from the events a transaction committed (see `count_committed`), so the figures agree
+# with the data: a rolled-back request counts nothing, a bulk log of thirty counts thirty.
+ACTIVITIES_LOGGED = Counter("activities_logged_total", "Activities logged, by kind", ["service", "kind"])
+POINTS_AWARDED = Counter("points_awarded_total", "Points credited by ledger entries, by activity kind",
+                         ["service", "kind"])
+POINTS_DEDUCTED = Counter("points_deducted_total", "Points taken away by ledger entries (deductions, "
+                          "compensations), by kind", ["service", "kind"])
+# Refreshed from the owning service's tables by services.common.gauges.BusinessGauges. Every
+# replica reports the same value: dashboards take max across instances, never the sum.
+FOUR_DUTIES_COMPLETION = Gauge("four_duties_completion_ratio", "Share of the four monthly duties done "
+                               "so far this month by a branch's members", ["tenant", "branch"])
+FOLLOWUPS_OVERDUE = Gauge("followups_overdue", "Active pairings whose next contact is overdue", ["tenant"])
+NEEDS_OPEN = Gauge("needs_open", "Needs raised and not yet confirmed closed", ["tenant"])
+
+
+def count_committed(service: str, events) -> None:
+    """Count the business facts among events that just committed."""
+    for event in events:
+        if event.event_type == "activity_logged":
+            ACTIVITIES_LOGGED.labels(service, event.kind).inc()
+        elif event.event_type == "points_awarded":
+            if event.delta > 0:
+                POINTS_AWARDED.labels(service, event.kind).inc(event.delta)
+            elif event.delta < 0:
+                POINTS_DEDUCTED.labels(service, event.kind).inc(-event.delta)
 
 
 def serve(port: int) -> None:

@@ -95,6 +95,7 @@ class Settings:
     log_format: str
     prestart_timeout_seconds: float
     rpc_timeout_seconds: float
+    business_gauge_seconds: float
     extra: dict = field(default_factory=dict)
 
     @property
@@ -146,6 +147,7 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
         log_format=log_format,
         prestart_timeout_seconds=_float(env, "PRESTART_TIMEOUT_SECONDS", 60.0, 1.0),
         rpc_timeout_seconds=_float(env, "RPC_TIMEOUT_SECONDS", 10.0, 0.1),
+        business_gauge_seconds=_float(env, "BUSINESS_GAUGE_SECONDS", 30.0, 0.1),
     )
 
 

@@ -1,7 +1,7 @@
 """The gateway: the single HTTP edge. Authenticates, binds tenant and caller, calls by RPC."""
 from __future__ import annotations
 
-from nameko.rpc import RpcProxy
+from services.common.rpc import RpcClient
 from nameko.web.handlers import http
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from werkzeug.wrappers import Response
@@ -20,10 +20,10 @@ from services.gateway.routes.points import PointsRoutes
 class GatewayService(MembersRoutes, ActivitiesRoutes, PointsRoutes, NotifyRoutes):
     name = "gateway"
 
-    members = RpcProxy("members")
-    activities = RpcProxy("activities")
-    points = RpcProxy("points")
-    notify = RpcProxy("notify")
+    members = RpcClient("members")
+    activities = RpcClient("activities")
+    points = RpcClient("points")
+    notify = RpcClient("notify")
     caller = CallerContext()
     tokens = TokenCache()
     metrics = EntrypointMetrics()

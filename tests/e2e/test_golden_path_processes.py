@@ -1,26 +1,7 @@
 """The golden path across separate service processes, driven only through the gateway's HTTP API."""
 import signal
 
-import pytest
-
-from tests.support.infra import PLATFORM_TOKEN, Api, free_port, service_env, wait_until
-from tests.support.processes import SERVICES, SystemProcesses
-
-
-@pytest.fixture
-def system(database_url, amqp_uri, migrated, tmp_path):
-    processes = SystemProcesses(
-        # A short RPC deadline so the "service down" answer comes quickly in the test.
-        service_env(database_url, amqp_uri, LOG_FORMAT="json", RPC_TIMEOUT_SECONDS="2"),
-        gateway_port=free_port(),
-        metrics_ports={name: free_port() for name in SERVICES},
-        log_dir=tmp_path,
-    )
-    try:
-        processes.start_all()
-        yield processes
-    finally:
-        processes.stop_all()
+from tests.support.infra import PLATFORM_TOKEN, Api, wait_until
 
 
 def test_golden_path_across_processes(system):
