@@ -118,8 +118,10 @@ def main() -> None:
                 result = handlers.close_month(UnitOfWork(session, tables, {}), tenant, branch, PERIOD)
                 deductions += result["deductions"]
         close_s = time.perf_counter() - started
+        with engine.connect() as conn:
+            notices = conn.execute(text("SELECT count(*) FROM outbox WHERE event_type = 'points_awarded'")).scalar_one()
         print(f"month close, whole tenant ({args.branches} branches): {close_s:.2f} s "
-              f"(target < 60 s); deductions {deductions}")
+              f"(target < 60 s); deductions {deductions}, {notices} deduction notices in the outbox")
 
         started = time.perf_counter()
         with Session(engine) as session, session.begin():

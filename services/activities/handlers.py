@@ -16,7 +16,10 @@ from services.activities.schemas import ActivityCreate, Attendance, Correction, 
 from services.common.contracts.activities import (
     ActivityApproved, ActivityKindAdded, ActivityCorrected, ActivityDayScheduled, ActivityLogged, ActivityRejected,
 )
-from services.common.contracts.members import MemberJoined
+from services.common import roster as common_roster
+from services.common.contracts.members import (
+    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, OrgUnitChanged, TenantConfigured,
+)
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
 
@@ -30,6 +33,19 @@ def period_of(day: date) -> str:
 
 def today_in(tz_name: str) -> date:
     return datetime.now(timezone.utc).astimezone(ZoneInfo(tz_name)).date()
+
+
+def month_end(period: str) -> date:
+    year, month = int(period[:4]), int(period[5:])
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def tree(session, tenant_id) -> common_roster.OrgTree:
+    return common_roster.OrgTree.load(session, models.org_units, tenant_id)
+
+
+def tenant_timezone(session, tenant_id) -> str:
+    return common_roster.timezone_of(session, models.tenants, tenant_id)
 
 
 def fourth_thursday(year: int, month: int) -> date:
@@ -210,12 +226,13 @@ def day_dict(row) -> dict:
 def schedule_year(uow: UnitOfWork, tenant_id: uuid.UUID, data: ScheduleDays) -> list[dict]:
     """Create the missing 4th Thursdays of a year; months already scheduled (or moved) are kept."""
     table = models.activity_days
+    zone = data.timezone or tenant_timezone(uow.session, tenant_id)
     for month in range(1, 13):
         held_on = fourth_thursday(data.year, month)
         day_id = new_id()
         created = uow.session.execute(insert(table).values(
             id=day_id, tenant_id=tenant_id, org_unit_id=data.org_unit_id, period=period_of(held_on),
-            held_on=held_on, timezone=data.timezone,
+            held_on=held_on, timezone=zone,
         ).on_conflict_do_nothing(constraint="uq_activity_days_unit_period").returning(table.c.id)).first()
         if created is not None:
             uow.publish(ActivityDayScheduled(tenant_id=tenant_id, day_id=day_id, org_unit_id=data.org_unit_id,
@@ -254,7 +271,8 @@ def move_day(uow: UnitOfWork, tenant_id, day_id, data: MoveDay) -> dict:
 
 def record_attendance(uow: UnitOfWork, tenant_id, day_id, member: dict, data: Attendance, caller_id) -> dict:
     day = _day(uow.session, tenant_id, day_id)
-    if member["org_unit_id"] != str(day["org_unit_id"]):
+    # A group's members attend their branch's activity day.
+    if tree(uow.session, tenant_id).branch_of(uuid.UUID(member["org_unit_id"])) != day["org_unit_id"]:
         raise InvalidInput.field("member_id", "the member does not belong to this activity day's branch")
     if data.status == "leave" and not data.leave_reason:
         raise InvalidInput.field("leave_reason", "approved leave needs a reason")
@@ -272,9 +290,27 @@ def record_attendance(uow: UnitOfWork, tenant_id, day_id, member: dict, data: At
 # --- roster read model and four duties ------------------------------------------------------------
 
 def remember_member(uow: UnitOfWork, event: MemberJoined) -> None:
-    uow.session.execute(insert(models.roster).values(
-        member_id=event.member_id, tenant_id=event.tenant_id, org_unit_id=event.org_unit_id, name=event.name,
-    ).on_conflict_do_nothing())
+    common_roster.remember_member(uow.session, models.roster, event)
+
+
+def follow_transfer(uow: UnitOfWork, event: MemberTransferred) -> None:
+    common_roster.follow_transfer(uow.session, models.roster, event)
+
+
+def follow_status(uow: UnitOfWork, event: MemberStatusChanged) -> None:
+    common_roster.follow_status(uow.session, models.roster, event)
+
+
+def follow_leaving(uow: UnitOfWork, event: MemberLeft) -> None:
+    common_roster.follow_leaving(uow.session, models.roster, event)
+
+
+def remember_org_unit(uow: UnitOfWork, event: OrgUnitChanged) -> None:
+    common_roster.remember_org_unit(uow.session, models.org_units, event)
+
+
+def remember_tenant(uow: UnitOfWork, event: TenantConfigured) -> None:
+    common_roster.remember_tenant(uow.session, models.tenants, event)
 
 
 def _done_by_member(session, tenant_id, period: str, member_ids) -> dict:
@@ -301,9 +337,13 @@ def member_four_duties(session, tenant_id, member: dict, period: str) -> dict:
 
 
 def branch_four_duties(session, tenant_id, org_unit_id, period: str) -> dict:
-    roster = session.execute(select(models.roster.c.member_id, models.roster.c.name).where(
-        models.roster.c.tenant_id == tenant_id, models.roster.c.org_unit_id == org_unit_id)
-        .order_by(models.roster.c.name, models.roster.c.member_id)).all()
+    # The branch's own members and its groups', as the month close counts them: Party members on
+    # the roster (in their current unit) who had not left by the month's end.
+    units = tree(session, tenant_id).closing_units(org_unit_id)
+    r = models.roster
+    roster = session.execute(select(r.c.member_id, r.c.name).where(
+        r.c.tenant_id == tenant_id, r.c.org_unit_id.in_(units), common_roster.counted_on(r, month_end(period)))
+        .order_by(r.c.name, r.c.member_id)).all()
     if not roster:
         raise NotFound("no members known in this org unit")
     done = _done_by_member(session, tenant_id, period, [m for m, _ in roster])

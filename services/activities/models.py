@@ -6,6 +6,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from services.common import roster as common_roster
 from services.common.db import outbox_table, processed_events_table
 
 metadata = MetaData()
@@ -64,15 +65,11 @@ tenant_kinds = Table(
     PrimaryKeyConstraint("tenant_id", "key", name="pk_tenant_kinds"),
 )
 
-# The roster as far as this service needs it, fed by member_joined (never read from members).
-roster = Table(
-    "roster", metadata,
-    Column("member_id", UUID(as_uuid=True), primary_key=True),
-    Column("tenant_id", UUID(as_uuid=True), nullable=False),
-    Column("org_unit_id", UUID(as_uuid=True), nullable=False),
-    Column("name", String(100), nullable=False),
-    Index("ix_roster_tenant_unit", "tenant_id", "org_unit_id"),
-)
+# The roster as far as this service needs it, fed by the members service's events (never read
+# from members): current units, statuses and leavers, the org tree, and tenants' time zones.
+roster = common_roster.roster_table(metadata, "roster", "ix_roster_tenant_unit")
+org_units = common_roster.org_units_table(metadata)
+tenants = common_roster.tenants_table(metadata)
 
 outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)

@@ -69,11 +69,14 @@ class Correction(_Input):
 class ScheduleDays(_Input):
     org_unit_id: uuid.UUID
     year: int = Field(ge=2000, le=2100)
-    timezone: str = Field(default="Asia/Shanghai", min_length=1, max_length=64)
+    # None: the tenant's own time zone, as the members service announced it.
+    timezone: str | None = Field(default=None, min_length=1, max_length=64)
 
     @field_validator("timezone")
     @classmethod
-    def _zone(cls, value: str) -> str:
+    def _zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):

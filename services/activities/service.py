@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import re
 
-from nameko.rpc import RpcProxy, rpc
-
 from services.activities import handlers, models, schemas
+from services.activities.gauges import refresh_four_duties
 from services.common.consuming import handles
-from services.common.contracts.members import MemberJoined
 from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput
+from services.common.gauges import BusinessGauges
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
+from services.common.roster import RosterFollower
+from services.common.rpc import RpcClient, rpc
 from services.common.tenancy import CallerContext
 from services.common.validation import parse_uuid, validate
 
@@ -23,23 +24,21 @@ def _period(value) -> str:
     return str(value)
 
 
-class ActivitiesService:
+class ActivitiesService(RosterFollower):
     name = "activities"
+    roster_handlers = handlers
 
     db = Database(models.metadata)
     relay = OutboxRelay(models.metadata)
     caller = CallerContext()
-    members = RpcProxy("members")
+    members = RpcClient("members")
     metrics = EntrypointMetrics()
+    gauges = BusinessGauges(refresh_four_duties)
     log_context = LogContext()
 
     def _require_officer(self) -> None:
         if not self.caller.is_officer:
             raise Forbidden("this action needs a branch officer role")
-
-    @handles(MemberJoined)
-    def on_member_joined(self, event: MemberJoined) -> bool:
-        return self.db.process_once(event, handlers.remember_member)
 
     @rpc
     def catalogue(self) -> list[dict]:

@@ -4,20 +4,22 @@ from __future__ import annotations
 import calendar
 import uuid
 from dataclasses import replace
-from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from services.common.contracts.activities import (
     ActivityApproved, ActivityKindAdded, ActivityCorrected, ActivityDayScheduled, ActivityLogged, ActivityRejected,
 )
-from services.common.contracts.members import MemberJoined
+from services.common import roster
+from services.common.contracts.members import (
+    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, OrgUnitChanged, TenantConfigured,
+)
 from services.common.contracts.points import MonthClosed, PointsAwarded
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import Conflict, DomainError, InvalidInput, NotFound
-from services.points import models, rules
+from services.points import models, rules, schedule
 
 FOUR_DUTIES = ("opinion_listening", "activist_followup", "theory_reading", "volunteer_service")
 DAY_KINDS = ("activity_day_attendance", "activity_day_leave")
@@ -69,7 +71,9 @@ def resolve(session, tenant_id, org_unit_id, on: date) -> rules.RuleSet:
         extra = {r.key: rules.Rule(r.key, r.points_per_unit, monthly_cap=r.monthly_cap, dimension=r.dimension,
                                    requires_approval=r.requires_approval) for r in added}
         resolved = replace(resolved, rules={**extra, **resolved.rules})
-    for scope in ("default", str(org_unit_id) if org_unit_id else None):
+    # Rule sets are per branch: a group's members are priced by the branch above it.
+    branch = tree(session, tenant_id).branch_of(org_unit_id) if org_unit_id else None
+    for scope in ("default", str(branch) if branch else None):
         row = scope and _layer(session, tenant_id, scope, on)
         if row:
             resolved = rules.apply_layer(resolved, rules.Layer.model_validate(row.body), row.version, row.id)
@@ -104,8 +108,10 @@ def save_rule_set(uow: UnitOfWork, tenant_id, org_unit_id, effective_from: date,
 # --- accrual -----------------------------------------------------------------------------------
 
 def _bump_balances(session, tenant_id, member_id, org_unit_id, period: str, dimension: str, delta: int) -> None:
+    # A month or year is ranked in the unit the member ended it in (or is in now).
     table = models.balances
-    rows = [dict(tenant_id=tenant_id, member_id=member_id, org_unit_id=org_unit_id, period=p, dimension=d, points=delta)
+    units = {p: unit_on(session, tenant_id, member_id, period_end(p), org_unit_id) for p in (period, period[:4])}
+    rows = [dict(tenant_id=tenant_id, member_id=member_id, org_unit_id=units[p], period=p, dimension=d, points=delta)
             for p in (period, period[:4]) for d in (dimension, "total")]
     stmt = insert(table).values(rows)
     session.execute(stmt.on_conflict_do_update(
@@ -150,9 +156,11 @@ def _value(session, event, facts: dict, rule: rules.Rule, exclude_current: int =
         earned_this_year=earned(session, t, m, p, rule.key, year=True) - exclude_current)
 
 
-def _facts(event) -> dict:
+def _facts(session, event) -> dict:
+    # The activity counts in the unit the member was in on its day, as far as transfers are known.
+    unit = unit_on(session, event.tenant_id, event.member_id, event.occurred_on, event.org_unit_id)
     return dict(activity_id=event.activity_id, tenant_id=event.tenant_id, member_id=event.member_id,
-                org_unit_id=event.org_unit_id, kind=event.kind, variant=event.variant, period=event.period,
+                org_unit_id=unit, kind=event.kind, variant=event.variant, period=event.period,
                 occurred_on=event.occurred_on, quantity=event.quantity)
 
 
@@ -169,7 +177,7 @@ def _has_entries(session, tenant_id, activity_id) -> bool:
 
 def accrue_for_activity(uow: UnitOfWork, event: ActivityLogged) -> None:
     session = uow.session
-    facts = _facts(event)
+    facts = _facts(session, event)
     rule, rs = _rule_for(session, event, facts)
     _lock_member(session, event.tenant_id, event.member_id)
     # A decision may overtake the log on another queue: never let the log overwrite it.
@@ -185,7 +193,7 @@ def accrue_for_activity(uow: UnitOfWork, event: ActivityLogged) -> None:
 
 def on_approved(uow: UnitOfWork, event: ActivityApproved) -> None:
     session = uow.session
-    facts = _facts(event)
+    facts = _facts(session, event)
     rule, rs = _rule_for(session, event, facts)
     _lock_member(session, event.tenant_id, event.member_id)
     stmt = insert(models.activity_facts).values(status="approved", **facts)
@@ -200,7 +208,7 @@ def on_approved(uow: UnitOfWork, event: ActivityApproved) -> None:
 
 def on_rejected(uow: UnitOfWork, event: ActivityRejected) -> None:
     session = uow.session
-    facts = _facts(event)
+    facts = _facts(session, event)
     rule, rs = _rule_for(session, event, facts)
     _lock_member(session, event.tenant_id, event.member_id)
     stmt = insert(models.activity_facts).values(status="rejected", **facts)
@@ -212,7 +220,7 @@ def on_rejected(uow: UnitOfWork, event: ActivityRejected) -> None:
 
 def on_corrected(uow: UnitOfWork, event: ActivityCorrected) -> None:
     session = uow.session
-    facts = _facts(event)
+    facts = _facts(session, event)
     rule, rs = _rule_for(session, event, facts)
     _lock_member(session, event.tenant_id, event.member_id)
     stmt = insert(models.activity_facts).values(status="approved", **facts)
@@ -231,9 +239,84 @@ def on_corrected(uow: UnitOfWork, event: ActivityCorrected) -> None:
 # --- read models -------------------------------------------------------------------------------
 
 def remember_member(uow: UnitOfWork, event: MemberJoined) -> None:
-    uow.session.execute(insert(models.members_view).values(
-        member_id=event.member_id, tenant_id=event.tenant_id, org_unit_id=event.org_unit_id, name=event.name,
+    roster.remember_member(uow.session, models.members_view, event)
+
+
+def follow_transfer(uow: UnitOfWork, event: MemberTransferred) -> None:
+    """Later activities count in the new unit; the ledger keeps the units entries were made in,
+    and balances of periods ending on or after the transfer move with the member."""
+    session = uow.session
+    roster.follow_transfer(session, models.members_view, event)
+    session.execute(insert(models.unit_changes).values(
+        event_id=event.event_id, tenant_id=event.tenant_id, member_id=event.member_id,
+        from_org_unit_id=event.from_org_unit_id, to_org_unit_id=event.to_org_unit_id,
+        effective_on=event.effective_on, recorded_at=event.occurred_at,
     ).on_conflict_do_nothing())
+    bal = models.balances
+    periods = session.execute(select(bal.c.period).distinct().where(
+        bal.c.tenant_id == event.tenant_id, bal.c.member_id == event.member_id)).scalars().all()
+    for period in periods:
+        if period_end(period) >= event.effective_on:
+            session.execute(bal.update().where(
+                bal.c.tenant_id == event.tenant_id, bal.c.member_id == event.member_id, bal.c.period == period,
+            ).values(org_unit_id=unit_on(session, event.tenant_id, event.member_id, period_end(period),
+                                         event.to_org_unit_id)))
+
+
+def follow_status(uow: UnitOfWork, event: MemberStatusChanged) -> None:
+    roster.follow_status(uow.session, models.members_view, event)
+
+
+def follow_leaving(uow: UnitOfWork, event: MemberLeft) -> None:
+    roster.follow_leaving(uow.session, models.members_view, event)
+
+
+def remember_org_unit(uow: UnitOfWork, event: OrgUnitChanged) -> None:
+    roster.remember_org_unit(uow.session, models.org_units, event)
+
+
+def remember_tenant(uow: UnitOfWork, event: TenantConfigured) -> None:
+    roster.remember_tenant(uow.session, models.tenants, event)
+
+
+def tree(session, tenant_id) -> roster.OrgTree:
+    return roster.OrgTree.load(session, models.org_units, tenant_id)
+
+
+def tenant_today(session, tenant_id, now: datetime | None = None) -> date:
+    return roster.today_in(roster.timezone_of(session, models.tenants, tenant_id), now)
+
+
+def _unit_at(tenant_id, member_id, day: date):
+    """SQL: the unit a member was in on `day` from the transfers known (null when none bear on it):
+    the latest transfer in force by then, else where the first later transfer moved them from."""
+    c = models.unit_changes
+    mine = (c.c.tenant_id == tenant_id, c.c.member_id == member_id)
+    after = select(c.c.to_org_unit_id).where(*mine, c.c.effective_on <= day).order_by(
+        c.c.effective_on.desc(), c.c.recorded_at.desc()).limit(1).scalar_subquery()
+    before = select(c.c.from_org_unit_id).where(*mine, c.c.effective_on > day).order_by(
+        c.c.effective_on, c.c.recorded_at).limit(1).scalar_subquery()
+    return func.coalesce(after, before)
+
+
+def unit_on(session, tenant_id, member_id, day: date, fallback):
+    return session.execute(select(_unit_at(tenant_id, member_id, day))).scalar() or fallback
+
+
+def _members_on(session, tenant_id, units: list, day: date, tenant_ids=None):
+    """(member_id, unit on `day`) of the members counted on `day` whose unit then is in `units`
+    (every unit when `units` is None, across `tenant_ids`)."""
+    mv, c = models.members_view, models.unit_changes
+    at = func.coalesce(_unit_at(mv.c.tenant_id, mv.c.member_id, day), mv.c.org_unit_id).label("unit")
+    query = select(mv.c.tenant_id, mv.c.member_id, at).where(roster.counted_on(mv, day))
+    if units is None:
+        return session.execute(query.where(mv.c.tenant_id.in_(tenant_ids)) if tenant_ids is not None else query).all()
+    moved = select(c.c.member_id).where(c.c.tenant_id == tenant_id, or_(
+        c.c.to_org_unit_id.in_(units), c.c.from_org_unit_id.in_(units)))
+    rows = session.execute(query.where(mv.c.tenant_id == tenant_id, or_(
+        mv.c.org_unit_id.in_(units), mv.c.member_id.in_(moved)))).all()
+    wanted = set(units)
+    return [(m, u) for _, m, u in rows if u in wanted]
 
 
 def remember_kind(uow: UnitOfWork, event: ActivityKindAdded) -> None:
@@ -253,18 +336,30 @@ def remember_activity_day(uow: UnitOfWork, event: ActivityDayScheduled) -> None:
 # --- month close -------------------------------------------------------------------------------
 
 def period_end(period: str) -> date:
+    """The last day of a month (YYYY-MM) or a year (YYYY)."""
+    if len(period) == 4:
+        return date(int(period), 12, 31)
     year, month = int(period[:4]), int(period[5:])
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def close_month(uow: UnitOfWork, tenant_id, org_unit_id, period: str, *, tz: str = "Asia/Shanghai") -> dict:
+def close_members(session, tenant_id, org_unit_id, period: str) -> list[tuple]:
+    """Who a unit's month close counts: the members of the branch and of its groups on the
+    month's last day, Party members then and not left by then."""
+    units = tree(session, tenant_id).closing_units(org_unit_id)
+    return _members_on(session, tenant_id, units, period_end(period))
+
+
+def close_month(uow: UnitOfWork, tenant_id, org_unit_id, period: str) -> dict:
     """Deduct for missing duties and unexcused activity-day absence, once per branch and month."""
     session = uow.session
-    if period_end(period) >= datetime.now(timezone.utc).astimezone(ZoneInfo(tz)).date():
+    if period_end(period) >= tenant_today(session, tenant_id):
         raise InvalidInput.field("period", "a month can be closed only after it has ended")
-    members_q = select(models.members_view.c.member_id).where(
-        models.members_view.c.tenant_id == tenant_id, models.members_view.c.org_unit_id == org_unit_id)
-    members = [m for (m,) in session.execute(members_q)]
+    branch = tree(session, tenant_id).branch_of(org_unit_id)
+    if branch != org_unit_id:
+        raise InvalidInput.field("org_unit_id", "a group's month is closed with its branch")
+    unit_of = dict(close_members(session, tenant_id, org_unit_id, period))
+    members = list(unit_of)
     if not members:
         raise NotFound("no members known in this org unit")
     close_id = uuid.uuid5(CLOSE_NAMESPACE, f"{tenant_id}:{org_unit_id}:{period}")
@@ -277,7 +372,7 @@ def close_month(uow: UnitOfWork, tenant_id, org_unit_id, period: str, *, tz: str
 
     rs = resolve(session, tenant_id, org_unit_id, period_end(period))
     facts = models.activity_facts
-    in_branch = facts.c.member_id.in_(members_q)
+    in_branch = facts.c.member_id.in_(members)
     done: dict = {}
     for member_id, kind in session.execute(select(facts.c.member_id, facts.c.kind).distinct().where(
             facts.c.tenant_id == tenant_id, facts.c.period == period, facts.c.status != "rejected",
@@ -292,7 +387,7 @@ def close_month(uow: UnitOfWork, tenant_id, org_unit_id, period: str, *, tz: str
     for member_id in members:
         kinds = done.get(member_id, set())
         missing = [k for k in FOUR_DUTIES if k not in kinds]
-        base = dict(tenant_id=tenant_id, member_id=member_id, org_unit_id=org_unit_id, period=period,
+        base = dict(tenant_id=tenant_id, member_id=member_id, org_unit_id=unit_of[member_id], period=period,
                     rule_version=rs.version, rule_set_id=rs.rule_set_id, activity_id=None,
                     source_event_id=uuid.uuid5(close_id, str(member_id)), occurred_on=period_end(period), dimension="ability")
         if missing and duty_penalty:
@@ -318,14 +413,28 @@ def close_month(uow: UnitOfWork, tenant_id, org_unit_id, period: str, *, tz: str
         stmt = insert(bal)
         session.execute(stmt.on_conflict_do_update(
             constraint="pk_balances", set_={"points": bal.c.points + stmt.excluded.points}),
-            [dict(tenant_id=tenant_id, member_id=m, org_unit_id=org_unit_id, period=p, dimension=d, points=v)
+            [dict(tenant_id=tenant_id, member_id=m, org_unit_id=unit_of[m], period=p, dimension=d, points=v)
              for (m, p, d), v in totals.items()])
+        _tell_members(uow, session, tenant_id, period, entries)
     deductions = sum(e["delta"] for e in entries)
     session.execute(models.month_closes.update().where(models.month_closes.c.close_id == close_id).values(
         deductions=deductions, missing_duties=missing_total, unexcused_absences=absences))
     uow.publish(MonthClosed(tenant_id=tenant_id, org_unit_id=org_unit_id, period=period, members=len(members),
                             deductions=deductions, missing_duties=missing_total, unexcused_absences=absences))
     return {**get_close(session, tenant_id, org_unit_id, period), "already_closed": False}
+
+
+def _tell_members(uow: UnitOfWork, session, tenant_id, period: str, entries: list[dict]) -> None:
+    """One points_awarded per deduction, in the closing transaction, so each member is told."""
+    bal = models.balances
+    deducted = list({e["member_id"] for e in entries})
+    totals = dict(session.execute(select(bal.c.member_id, bal.c.points).where(
+        bal.c.tenant_id == tenant_id, bal.c.period == period, bal.c.dimension == "total",
+        bal.c.member_id.in_(deducted))).all())
+    uow.publish_many([PointsAwarded(
+        tenant_id=tenant_id, entry_id=e["id"], member_id=e["member_id"], org_unit_id=e["org_unit_id"],
+        activity_id=None, kind=e["kind"], delta=e["delta"], period=period,
+        period_total=int(totals.get(e["member_id"], 0)), reason=e["reason"]) for e in entries])
 
 
 def get_close(session, tenant_id, org_unit_id, period: str) -> dict:
@@ -364,7 +473,8 @@ def statement(session, tenant_id: uuid.UUID, member_id: uuid.UUID, period: str |
     if period:
         query = query.where(ledger.c.period == period)
     rows = session.execute(query.order_by(ledger.c.created_at, ledger.c.id)).all()
-    return [{"id": str(r.id), "period": r.period, "kind": r.kind, "delta": r.delta, "rule": r.rule_key,
+    return [{"id": str(r.id), "period": r.period, "org_unit_id": str(r.org_unit_id), "kind": r.kind, "delta": r.delta,
+             "rule": r.rule_key,
              "rule_version": r.rule_version, "rule_set_id": str(r.rule_set_id) if r.rule_set_id else None,
              "dimension": r.dimension, "occurred_on": r.occurred_on.isoformat() if r.occurred_on else None,
              "activity_id": str(r.activity_id) if r.activity_id else None, "source_event_id": str(r.source_event_id),
@@ -377,7 +487,9 @@ def leaderboard(session, tenant_id, period: str, dimension: str, org_unit_id=Non
         names, names.c.member_id == bal.c.member_id).where(
         bal.c.tenant_id == tenant_id, bal.c.period == period, bal.c.dimension == dimension)
     if org_unit_id:
-        query = query.where(bal.c.org_unit_id == org_unit_id)
+        # A branch's board includes its groups' members.
+        units = tree(session, tenant_id).subtree(org_unit_id)
+        query = query.where(bal.c.org_unit_id == units[0] if len(units) == 1 else bal.c.org_unit_id.in_(units))
     rows = session.execute(query.order_by(bal.c.points.desc(), bal.c.member_id).limit(limit)).all()
     board, rank, previous = [], 0, None
     for index, r in enumerate(rows, start=1):
@@ -392,10 +504,13 @@ def leaderboard(session, tenant_id, period: str, dimension: str, org_unit_id=Non
 def assessment(session, tenant_id, org_unit_id, year: int) -> dict:
     rs = resolve(session, tenant_id, org_unit_id, date(year, 12, 31))
     names, bal = models.members_view, models.balances
+    # The members of the branch and its groups who are Party members at the year's end.
+    units = tree(session, tenant_id).closing_units(org_unit_id)
     rows = session.execute(select(names.c.member_id, names.c.name, bal.c.points).outerjoin(bal, and_(
         bal.c.member_id == names.c.member_id, bal.c.tenant_id == names.c.tenant_id,
         bal.c.period == f"{year:04d}", bal.c.dimension == "total")).where(
-        names.c.tenant_id == tenant_id, names.c.org_unit_id == org_unit_id).order_by(names.c.name, names.c.member_id)).all()
+        names.c.tenant_id == tenant_id, names.c.org_unit_id.in_(units),
+        roster.counted_on(names, date(year, 12, 31))).order_by(names.c.name, names.c.member_id)).all()
     if not rows:
         raise NotFound("no members known in this org unit")
     base = rs.settings["yearly_base"]
@@ -408,11 +523,11 @@ def assessment(session, tenant_id, org_unit_id, year: int) -> dict:
 def monthly_report(session, tenant_id, org_unit_id, period: str) -> dict:
     """A branch's month: each member's points by dimension, duties done, and the close if any."""
     names, bal, facts = models.members_view, models.balances, models.activity_facts
-    roster = session.execute(select(names.c.member_id, names.c.name).where(
-        names.c.tenant_id == tenant_id, names.c.org_unit_id == org_unit_id).order_by(names.c.name, names.c.member_id)).all()
-    if not roster:
+    ids = [m for m, _ in close_members(session, tenant_id, org_unit_id, period)]
+    if not ids:
         raise NotFound("no members known in this org unit")
-    ids = [m for m, _ in roster]
+    listed = session.execute(select(names.c.member_id, names.c.name).where(
+        names.c.member_id.in_(ids)).order_by(names.c.name, names.c.member_id)).all()
     points: dict = {}
     for member_id, dimension, value in session.execute(select(bal.c.member_id, bal.c.dimension, bal.c.points).where(
             bal.c.tenant_id == tenant_id, bal.c.period == period, bal.c.member_id.in_(ids))):
@@ -427,7 +542,7 @@ def monthly_report(session, tenant_id, org_unit_id, period: str) -> dict:
     except NotFound:
         close = None
     members = []
-    for member_id, name in roster:
+    for member_id, name in listed:
         mine = points.get(member_id, {})
         members.append({"member_id": str(member_id), "name": name,
                         **{d: mine.get(d, 0) for d in rules.DIMENSIONS}, "total": mine.get("total", 0),
@@ -464,14 +579,35 @@ def assessment_rows(report: dict) -> tuple[list[str], list[list]]:
                     for m in report["members"]]
 
 
-def branches_to_close(session, period: str) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """Every (tenant, org unit) with members whose `period` is not closed yet, across tenants."""
-    names, closes = models.members_view, models.month_closes
-    closed = select(closes.c.period).where(
-        closes.c.tenant_id == names.c.tenant_id, closes.c.org_unit_id == names.c.org_unit_id,
-        closes.c.period == period).exists()
-    rows = session.execute(select(names.c.tenant_id, names.c.org_unit_id).distinct().where(~closed)).all()
-    return [(t, u) for t, u in rows]
+def branches_to_close(session, period: str, tenant_ids=None) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Every (tenant, branch) with members counted in `period` that is not closed yet. A group's
+    members make its branch due; a unit with no branch above it stands for itself."""
+    closes = models.month_closes
+    done = set(session.execute(select(closes.c.tenant_id, closes.c.org_unit_id).where(
+        closes.c.period == period)).all())
+    units = {(t, u) for t, _, u in _members_on(session, None, None, period_end(period), tenant_ids)}
+    trees: dict = {}
+    due = set()
+    for tenant_id, unit in units:
+        if tenant_id not in trees:
+            trees[tenant_id] = tree(session, tenant_id)
+        key = (tenant_id, trees[tenant_id].branch_of(unit))
+        if key not in done:
+            due.add(key)
+    return sorted(due)
+
+
+def due_closes(session, now: datetime) -> list[tuple[uuid.UUID, uuid.UUID, str]]:
+    """(tenant, branch, period) to close at `now`: each tenant's month ends in its own time zone."""
+    mv, t = models.members_view, models.tenants
+    zones = dict(session.execute(select(t.c.tenant_id, t.c.timezone)).all())
+    by_period: dict = {}
+    for tenant_id in session.execute(select(mv.c.tenant_id).distinct()).scalars():
+        period = schedule.due_period(roster.today_in(zones.get(tenant_id, roster.DEFAULT_TIMEZONE), now))
+        if period is not None:
+            by_period.setdefault(period, []).append(tenant_id)
+    return [(tenant_id, unit, period) for period, tenants in sorted(by_period.items())
+            for tenant_id, unit in branches_to_close(session, period, tenants)]
 
 
 def unit_leaderboard(session, tenant_id, period: str, dimension: str) -> dict:
@@ -480,7 +616,11 @@ def unit_leaderboard(session, tenant_id, period: str, dimension: str) -> dict:
     rows = session.execute(select(bal.c.org_unit_id, func.count(), func.sum(bal.c.points)).where(
         bal.c.tenant_id == tenant_id, bal.c.period == period, bal.c.dimension == dimension)
         .group_by(bal.c.org_unit_id)).all()
-    units = sorted(({"org_unit_id": str(u), "members": int(n), "points": int(total),
+    ou = models.org_units
+    known = {u: (k, name) for u, k, name in session.execute(select(ou.c.org_unit_id, ou.c.kind, ou.c.name).where(
+        ou.c.tenant_id == tenant_id))}
+    units = sorted(({"org_unit_id": str(u), "kind": known.get(u, (None, None))[0], "name": known.get(u, (None, None))[1],
+                     "members": int(n), "points": int(total),
                      "average": round(int(total) / int(n), 2)} for u, n, total in rows),
                    key=lambda u: (-u["average"], u["org_unit_id"]))
     rank, previous = 0, None

@@ -7,6 +7,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from services.common import roster
 from services.common.db import outbox_table, processed_events_table
 
 metadata = MetaData()
@@ -97,14 +98,25 @@ custom_rules = Table(
     PrimaryKeyConstraint("tenant_id", "key", name="pk_custom_rules"),
 )
 
-# The roster as points needs it, fed by member_joined (services never read each other's tables).
-members_view = Table(
-    "members_view", metadata,
-    Column("member_id", UUID(as_uuid=True), primary_key=True),
+# The roster as points needs it, fed by the members service's events (services never read each
+# other's tables): who is in which unit, with which status, who has left; the org tree (a group's
+# members belong to the branch above it) and each tenant's time zone.
+members_view = roster.roster_table(metadata, "members_view", "ix_members_view_unit")
+org_units = roster.org_units_table(metadata)
+tenants = roster.tenants_table(metadata)
+
+# Every transfer, so a month already over is closed with the units members had then, and an
+# activity counts in the unit the member was in on the day it happened.
+unit_changes = Table(
+    "unit_changes", metadata,
+    Column("event_id", UUID(as_uuid=True), primary_key=True),
     Column("tenant_id", UUID(as_uuid=True), nullable=False),
-    Column("org_unit_id", UUID(as_uuid=True), nullable=False),
-    Column("name", String(100), nullable=False),
-    Index("ix_members_view_unit", "tenant_id", "org_unit_id"),
+    Column("member_id", UUID(as_uuid=True), nullable=False),
+    Column("from_org_unit_id", UUID(as_uuid=True), nullable=False),
+    Column("to_org_unit_id", UUID(as_uuid=True), nullable=False),
+    Column("effective_on", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_unit_changes_member", "tenant_id", "member_id", "effective_on"),
 )
 
 activity_days = Table(

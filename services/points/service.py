@@ -5,9 +5,7 @@ import base64
 import logging
 import re
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,12 +13,13 @@ from services.common.consuming import handles
 from services.common.contracts.activities import (
     ActivityApproved, ActivityCorrected, ActivityKindAdded, ActivityDayScheduled, ActivityLogged, ActivityRejected,
 )
-from services.common.contracts.members import MemberJoined
 from services.common.db import Database
-from services.common.errors import Forbidden, InvalidInput
+from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
+from services.common.roster import RosterFollower
+from services.common.rpc import rpc
 from services.common.tenancy import CallerContext
 from services.common.validation import parse_uuid, validate
 from services.points import handlers, models, rules, schedule
@@ -58,8 +57,9 @@ def _year(value) -> int:
     return value
 
 
-class PointsService:
+class PointsService(RosterFollower):
     name = "points"
+    roster_handlers = handlers
 
     db = Database(models.metadata)
     relay = OutboxRelay(models.metadata)
@@ -73,18 +73,17 @@ class PointsService:
 
     @timer(interval=schedule.INTERVAL_SECONDS)
     def close_due_months(self) -> int:
-        """Close last month for every branch once the grace days have run; safe on every replica."""
-        today = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).date()
-        period = schedule.due_period(today)
-        if period is None:
-            return 0
+        """Close last month for every branch once the grace days have run in its tenant's time zone;
+        safe on every replica."""
         with self.db.reader() as session:
-            due = handlers.branches_to_close(session, period)
+            due = handlers.due_closes(session, datetime.now(timezone.utc))
         closed = 0
-        for tenant_id, org_unit_id in due:
+        for tenant_id, org_unit_id, period in due:
             try:
                 with self.db.transaction() as uow:
                     closed += not handlers.close_month(uow, tenant_id, org_unit_id, period)["already_closed"]
+            except NotFound:
+                log.debug("org unit %s has nobody to close for %s", org_unit_id, period)
             except Exception:
                 log.exception("scheduled close of %s for org unit %s failed; next tick retries", period, org_unit_id)
         return closed
@@ -113,10 +112,6 @@ class PointsService:
     def on_activity_kind_added(self, event: ActivityKindAdded) -> bool:
         return self.db.process_once(event, handlers.remember_kind)
 
-    @handles(MemberJoined)
-    def on_member_joined(self, event: MemberJoined) -> bool:
-        return self.db.process_once(event, handlers.remember_member)
-
     @rpc
     def balance(self, member_id, period: str | None = None) -> dict:
         member_id = parse_uuid(member_id, "member_id")
@@ -139,10 +134,11 @@ class PointsService:
     def rule_set(self, org_unit_id=None, on=None) -> dict:
         unit = parse_uuid(org_unit_id, "org_unit_id") if org_unit_id else None
         try:
-            day = date.fromisoformat(on) if on else date.today()
+            day = date.fromisoformat(on) if on else None
         except (TypeError, ValueError):
             raise InvalidInput.field("on", "expected a date YYYY-MM-DD") from None
         with self.db.reader() as session:
+            day = day or handlers.tenant_today(session, self.caller.tenant_id)
             return handlers.rule_set_dict(handlers.resolve(session, self.caller.tenant_id, unit, day), day)
 
     @rpc

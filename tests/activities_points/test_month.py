@@ -117,7 +117,9 @@ def run_month(college, db_engine):
         wait_until(lambda: conn.execute(text(
             "SELECT count(*) FROM points.members_view WHERE org_unit_id = :u"), {"u": branch}).scalar_one() == 4
             and conn.execute(text("SELECT held_on FROM points.activity_days WHERE org_unit_id = :u AND period = '2026-10'"),
-                             {"u": branch}).scalar_one_or_none() is not None, message="points read models")
+                             {"u": branch}).scalar_one_or_none() is not None
+            and conn.execute(text("SELECT count(*) FROM points.org_units WHERE org_unit_id = :u"),
+                             {"u": branch}).scalar_one() == 1, message="points read models")
     return ids, logged
 
 
@@ -177,7 +179,8 @@ def test_a_realistic_month(api, db_engine, amqp_uri):
     assert [(e["member_id"], e["points"], e["rank"]) for e in board["entries"]] == [
         (ids["wang"], 30, 1), (ids["liu"], 17, 2), (ids["li"], 1, 3), (ids["zhang"], -10, 4)]
     units = secretary.ok("GET", "/v1/points/leaderboard/org-units?period=2026-10")["entries"]
-    assert units == [{"org_unit_id": branch, "members": 4, "points": 38, "average": 9.5, "rank": 1}]
+    assert units == [{"org_unit_id": branch, "kind": "branch", "name": "教工党支部", "members": 4, "points": 38,
+                      "average": 9.5, "rank": 1}]
     results = secretary.ok("GET", "/v1/points/leaderboard?period=2026&dimension=results")
     assert [(e["member_id"], e["points"]) for e in results["entries"]] == [(ids["wang"], 8)]
     grades = secretary.ok("GET", f"/v1/org-units/{branch}/assessment?year=2026")

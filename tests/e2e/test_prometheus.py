@@ -6,7 +6,8 @@ together. Every process starts with this test, so each counter equals exactly wh
 """
 import shutil
 import subprocess
-import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -79,12 +80,14 @@ def test_golden_path_moves_the_counters_prometheus_scrapes(system, prometheus):
         prometheus.wait_for(f'up{{job="{name}"}}', 1)
     college = Api(system.gateway_url).new_tenant()
     member = college.add_member("赵磊")
+    # Today in the tenant's zone, so the activities fall in the month the gauge looks at.
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
     for title in ("党章", "习近平新时代中国特色社会主义思想学习纲要"):
         college.admin.ok("POST", "/v1/activities", 201, json={
-            "member_id": member["id"], "kind": "theory_reading", "occurred_on": "2026-11-03",
+            "member_id": member["id"], "kind": "theory_reading", "occurred_on": today,
             "details": {"title": title}})
     college.admin.ok("POST", "/v1/activities", 201, json={
-        "member_id": member["id"], "kind": "volunteer_service", "occurred_on": "2026-11-04",
+        "member_id": member["id"], "kind": "volunteer_service", "occurred_on": today,
         "quantity": 2, "details": {"partner": "社区服务中心"}})
     wait_until(lambda: len(college.admin.ok("GET", f"/v1/members/{member['id']}/inbox")["items"]) >= 3,
                message="three points notices in the inbox")
@@ -97,6 +100,9 @@ def test_golden_path_moves_the_counters_prometheus_scrapes(system, prometheus):
     prometheus.wait_for('sum(events_consumed_total{job="points", event_type="activity_logged", outcome="processed"})', 3)
     prometheus.wait_for('sum(notifications_total{channel="inbox", outcome="sent"})', 3)
     prometheus.wait_for('sum(outbox_backlog)', 0)
+    # Two of the four duties done by the branch's only member: half complete.
+    prometheus.wait_for(f'four_duties_completion_ratio{{tenant="{college.tenant["id"]}", '
+                        f'branch="{college.branch["id"]}"}}', 0.5)
 
     # The alert rules evaluate against the live series without errors, and none fires.
     groups = requests.get(f"{prometheus.url}/api/v1/rules", timeout=5).json()["data"]["groups"]

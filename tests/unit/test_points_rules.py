@@ -65,3 +65,28 @@ def test_scheduled_close_waits_for_the_grace_days(today, grace, expected):
     from services.points.schedule import due_period
 
     assert due_period(date.fromisoformat(today), grace) == expected
+
+
+def test_org_tree_gives_groups_to_their_branch():
+    from services.common.roster import OrgTree
+
+    committee, branch, group, other, unknown = (uuid.uuid4() for _ in range(5))
+    tree = OrgTree({committee: (None, "committee"), branch: (committee, "branch"), group: (branch, "group"),
+                    other: (committee, "branch")})
+    assert tree.branch_of(group) == branch and tree.branch_of(branch) == branch
+    # No branch at or above it, or not learnt yet: the unit stands for itself.
+    assert tree.branch_of(committee) == committee and tree.branch_of(unknown) == unknown
+    assert sorted(tree.closing_units(branch)) == sorted([branch, group])
+    assert tree.closing_units(group) == [group] and tree.closing_units(unknown) == [unknown]
+    assert set(tree.subtree(committee)) == {committee, branch, group, other}
+
+
+def test_local_day_follows_the_tenant_zone():
+    from datetime import datetime, timezone
+
+    from services.common.roster import today_in
+
+    now = datetime(2026, 12, 3, 20, 0, tzinfo=timezone.utc)
+    assert str(today_in("Asia/Shanghai", now)) == "2026-12-04"
+    assert str(today_in("America/Los_Angeles", now)) == "2026-12-03"
+    assert str(today_in("Not/AZone", now)) == "2026-12-04"  # an unusable zone falls back to the default

@@ -12,6 +12,33 @@ from services.common.contracts.base import Event
 PoliticalStatus = Literal["non_party", "applicant", "activist", "candidate", "probationary", "full"]
 PersonCategory = Literal["staff", "student"]
 BranchRole = Literal["secretary", "organising_officer", "publicity_officer", "discipline_officer", "group_leader"]
+OrgUnitKind = Literal["committee", "general_branch", "branch", "group"]
+
+
+class TenantConfigured(Event):
+    """A tenant was created or its settings changed. Consumers keep its time zone, so that
+    periods and due dates are computed in the college's own day, not the server's."""
+
+    source = "members"
+    event_type = "tenant_configured"
+
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = Field(min_length=1, max_length=64)
+
+
+class OrgUnitChanged(Event):
+    """An org unit was created, renamed, moved or closed; the payload is its whole current
+    state, so a consumer upserts it and never needs the history to rebuild the tree."""
+
+    source = "members"
+    event_type = "org_unit_changed"
+
+    org_unit_id: uuid.UUID
+    parent_id: uuid.UUID | None = None
+    kind: OrgUnitKind
+    name: str = Field(min_length=1, max_length=200)
+    closed: bool = False
+    change: Literal["created", "renamed", "moved", "closed"]
 
 
 class MemberJoined(Event):
@@ -24,6 +51,8 @@ class MemberJoined(Event):
     category: PersonCategory
     political_status: PoliticalStatus
     external_no: str | None = Field(default=None, max_length=64)
+    # Where notices reach the person; optional because many roster rows have none yet.
+    email: str | None = Field(default=None, max_length=254)
 
 
 class MemberUpdated(Event):
@@ -88,3 +117,35 @@ class ActivistAssigned(Event):
     follower_id: uuid.UUID
     org_unit_id: uuid.UUID
     assigned_on: date
+
+
+CommitmentResult = Literal["fulfilled", "partly", "not_fulfilled"]
+
+
+class PioneerPostAssigned(Event):
+    """A member holds a pioneer post (党员先锋岗) in an org unit from `started_on`."""
+
+    source = "members"
+    event_type = "pioneer_post_assigned"
+
+    post_id: uuid.UUID
+    member_id: uuid.UUID
+    org_unit_id: uuid.UUID
+    title: str = Field(min_length=1, max_length=200)
+    started_on: date
+    ended_on: date | None = None
+
+
+class CommitmentReviewed(Event):
+    """A member's yearly commitment (承诺) was reviewed at year end; points may reward the result."""
+
+    source = "members"
+    event_type = "commitment_reviewed"
+
+    commitment_id: uuid.UUID
+    member_id: uuid.UUID
+    org_unit_id: uuid.UUID
+    year: int
+    result: CommitmentResult
+    reviewed_on: date
+    reviewer_id: uuid.UUID | None = None
