@@ -24,7 +24,7 @@ from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
 
 # The detail field whose value a points rule may price differently (e.g. achievement level).
-VARIANT_FIELD = {"achievement": "level", "org_life": "meeting"}
+VARIANT_FIELD = {"achievement": "level", "org_life": "meeting", "pairing_contact": "target_type"}
 
 
 def period_of(day: date) -> str:

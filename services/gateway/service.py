@@ -1,23 +1,24 @@
 """The gateway: the single HTTP edge. Authenticates, binds tenant and caller, calls by RPC."""
 from __future__ import annotations
 
-from services.common.rpc import RpcClient
 from nameko.web.handlers import http
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from werkzeug.wrappers import Response
 
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
+from services.common.rpc import RpcClient
 from services.common.tenancy import CallerContext
 from services.gateway.auth import TokenCache
 from services.gateway.errors import json_response
 from services.gateway.routes.activities import ActivitiesRoutes
 from services.gateway.routes.members import MembersRoutes
 from services.gateway.routes.notify import NotifyRoutes
+from services.gateway.routes.pairing import PairingRoutes
 from services.gateway.routes.points import PointsRoutes
 
 
-class GatewayService(MembersRoutes, ActivitiesRoutes, PointsRoutes, NotifyRoutes):
+class GatewayService(MembersRoutes, ActivitiesRoutes, PointsRoutes, NotifyRoutes, PairingRoutes):
     name = "gateway"
 
     members = RpcClient("members")

@@ -3,6 +3,8 @@
     python -m services.members.cli create-tenant --code wind-energy --name 新能源学院
     python -m services.members.cli import --tenant wind-energy --branch <id> roster.xlsx [--valid-rows]
     python -m services.members.cli list-branch --tenant wind-energy --branch <id>
+    python -m services.members.cli issue-token --tenant wind-energy --role tenant_admin --label 信息中心
+    python -m services.members.cli issue-token --tenant wind-energy --member <id> --role secretary --role member
 
 Events go to the outbox in the same transaction; a running members service's relay publishes them.
 """
@@ -55,6 +57,12 @@ def main(argv=None) -> int:
     lst = sub.add_parser("list-branch", help="list the people of a branch and its groups")
     lst.add_argument("--tenant", required=True)
     lst.add_argument("--branch", required=True)
+    tok = sub.add_parser("issue-token", help="issue an API token for an existing tenant and print it")
+    tok.add_argument("--tenant", required=True, help="tenant code")
+    tok.add_argument("--role", action="append", required=True, dest="roles",
+                     help="a role the token carries (repeat for several), e.g. tenant_admin")
+    tok.add_argument("--member", help="the person the token acts as (needed for branch roles)")
+    tok.add_argument("--label", default="cli", help="what the token is for, shown to admins")
     args = parser.parse_args(argv)
 
     try:
@@ -81,6 +89,10 @@ def main(argv=None) -> int:
                     args.dry_run, _progress)
                 for error in result["errors"]:
                     print(f"row {error['row']}, {error['column']}: {error['reason']}", file=sys.stderr)
+            elif args.command == "issue-token":
+                data = validate(schemas.TokenCreate, {"roles": args.roles, "label": args.label})
+                member_id = parse_uuid(args.member, "member") if args.member else None
+                result = handlers.issue_tenant_token(uow, _tenant_id(session, args.tenant), member_id, data)
             else:
                 tenant_id = _tenant_id(session, args.tenant)
                 query = schemas.MemberQuery(org_unit_id=parse_uuid(args.branch, "branch"), limit=500)

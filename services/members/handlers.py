@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.common.contracts.members import (
-    ActivistAssigned, MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, RoleAssigned,
+    ActivistAssigned, CommitmentReviewed, MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred,
+    MemberUpdated, OrgUnitChanged, PioneerPostAssigned, RoleAssigned, TenantConfigured,
 )
 from services.common.db import UnitOfWork, new_id, utcnow
-from services.common.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from services.common.tenancy import Caller
 from services.members import models, schemas, statuses
 
 # A branch or group may sit under these kinds; a committee only at the top.
@@ -55,8 +57,31 @@ def create_tenant(uow: UnitOfWork, data: schemas.TenantCreate) -> dict:
         raise Conflict(f"code: a tenant with code {data.code!r} already exists",
                        [{"field": "code", "reason": "already exists"}])
     token = _issue_token(uow, tenant_id, None, ["tenant_admin"], "first admin")
+    uow.publish(TenantConfigured(tenant_id=tenant_id, name=data.name, timezone=data.timezone))
     return {"tenant": {"id": str(tenant_id), "code": data.code, "name": data.name, "timezone": data.timezone},
             "admin_token": token}
+
+
+def tenant_dict(row) -> dict:
+    return {"id": str(row.id), "code": row.code, "name": row.name, "timezone": row.timezone}
+
+
+def get_tenant(session, tenant_id: uuid.UUID) -> dict:
+    return tenant_dict(tenant_row(session, tenant_id))
+
+
+def update_tenant(uow: UnitOfWork, tenant_id: uuid.UUID, data: schemas.TenantUpdate) -> dict:
+    row = uow.session.execute(select(models.tenants).where(models.tenants.c.id == tenant_id)
+                              .with_for_update()).first()
+    if row is None:
+        raise NotFound("tenant not found")
+    changes = {k: v for k, v in data.model_dump(exclude_none=True).items() if getattr(row, k) != v}
+    if not changes:
+        return tenant_dict(row)
+    updated = uow.session.execute(models.tenants.update().where(models.tenants.c.id == tenant_id)
+                                  .values(**changes).returning(models.tenants)).first()
+    uow.publish(TenantConfigured(tenant_id=tenant_id, name=updated.name, timezone=updated.timezone))
+    return tenant_dict(updated)
 
 
 def authenticate(session, token: str) -> dict:
@@ -74,6 +99,11 @@ def _org_unit(session, tenant_id, org_unit_id):
     row = session.execute(select(models.org_units).where(
         models.org_units.c.id == org_unit_id, models.org_units.c.tenant_id == tenant_id)).first()
     return row
+
+
+def publish_org_unit(uow: UnitOfWork, tenant_id, row, change: str) -> None:
+    uow.publish(OrgUnitChanged(tenant_id=tenant_id, org_unit_id=row.id, parent_id=row.parent_id, kind=row.kind,
+                               name=row.name, closed=row.closed_at is not None, change=change))
 
 
 def org_unit_dict(row) -> dict:
@@ -94,11 +124,11 @@ def create_org_unit(uow: UnitOfWork, tenant_id: uuid.UUID, data: schemas.OrgUnit
     if parent_kind not in ALLOWED_PARENTS[data.kind]:
         allowed = ", ".join(k or "none" for k in ALLOWED_PARENTS[data.kind])
         raise InvalidInput.field("parent_id", f"a {data.kind} must sit under: {allowed}")
-    unit_id = new_id()
-    uow.session.execute(models.org_units.insert().values(
-        id=unit_id, tenant_id=tenant_id, parent_id=data.parent_id, kind=data.kind, name=data.name))
-    return {"id": str(unit_id), "kind": data.kind, "name": data.name,
-            "parent_id": str(data.parent_id) if data.parent_id else None, "closed_at": None}
+    row = uow.session.execute(models.org_units.insert().values(
+        id=new_id(), tenant_id=tenant_id, parent_id=data.parent_id, kind=data.kind, name=data.name)
+        .returning(models.org_units)).first()
+    publish_org_unit(uow, tenant_id, row, "created")
+    return org_unit_dict(row)
 
 
 PERSON_FIELDS = ("external_no", "name", "category", "political_status", "email", "phone", "gender", "ethnicity",
@@ -187,6 +217,7 @@ def create_member(uow: UnitOfWork, tenant_id: uuid.UUID, data: schemas.MemberCre
     uow.publish(MemberJoined(
         tenant_id=tenant_id, member_id=member_id, org_unit_id=data.org_unit_id, name=data.name,
         category=data.category, political_status=data.political_status, external_no=data.external_no,
+        email=data.email,
     ))
     return member_dict(created)
 
@@ -261,6 +292,46 @@ def get_member(session, tenant_id: uuid.UUID, member_id: uuid.UUID) -> dict:
     if row is None:
         raise NotFound("member not found")
     return member_dict(row, row.timezone)
+
+
+# -- who may change what -------------------------------------------------------------------
+
+def managed_units(session, tenant_id, caller: Caller) -> set:
+    """The org units an officer manages: each unit where they hold a current role that their token
+    also carries, with its subtree (a branch secretary manages the branch's groups)."""
+    if caller.caller_id is None:
+        return set()
+    r, units = models.role_assignments, models.org_units
+    tree = select(r.c.org_unit_id.label("id")).where(
+        r.c.tenant_id == tenant_id, r.c.person_id == caller.caller_id, r.c.ended_on.is_(None),
+        r.c.role.in_(sorted(caller.roles))).cte(recursive=True)
+    tree = tree.union_all(select(units.c.id).where(units.c.parent_id == tree.c.id, units.c.tenant_id == tenant_id))
+    return {row.id for row in session.execute(select(tree.c.id))}
+
+
+def require_manages(session, tenant_id, caller: Caller, *, member_id=None, org_unit_id=None,
+                    allow_self: bool = False) -> None:
+    """The one check every roster change passes: a tenant admin changes anything in the tenant; an
+    officer only people and units of their own branch; anyone else nothing. Someone of another
+    tenant answers 404 (the lookups are tenant-scoped); someone of another branch of the same
+    tenant answers 403, since the caller may know the person exists (they read the roster).
+    `allow_self` lets a member act on their own record (e.g. write their own commitment)."""
+    if caller.is_admin:
+        return
+    if allow_self and member_id is not None and caller.caller_id == member_id:
+        _person(session, tenant_id, member_id)
+        return
+    if not caller.is_officer:
+        raise Forbidden("this action needs an officer or tenant_admin role")
+    mine = managed_units(session, tenant_id, caller)
+    if member_id is not None:
+        person = _person(session, tenant_id, member_id)
+        if person.org_unit_id not in mine:
+            raise Forbidden("officers change only the people of their own branch")
+    # An unknown unit is left to the use case, which names the field in its own error.
+    if org_unit_id is not None and _org_unit(session, tenant_id, org_unit_id) is not None \
+            and org_unit_id not in mine:
+        raise Forbidden("officers change only their own branch and its groups")
 
 
 # -- political status ----------------------------------------------------------------------
@@ -453,9 +524,12 @@ def _unit_or_404(session, tenant_id, org_unit_id, lock=False):
 
 
 def rename_org_unit(uow: UnitOfWork, tenant_id, org_unit_id, data: schemas.OrgUnitRename) -> dict:
-    _unit_or_404(uow.session, tenant_id, org_unit_id, lock=True)
+    unit = _unit_or_404(uow.session, tenant_id, org_unit_id, lock=True)
+    if unit.name == data.name:
+        return org_unit_dict(unit)
     row = uow.session.execute(models.org_units.update().where(models.org_units.c.id == org_unit_id)
                               .values(name=data.name).returning(models.org_units)).first()
+    publish_org_unit(uow, tenant_id, row, "renamed")
     return org_unit_dict(row)
 
 
@@ -474,8 +548,11 @@ def move_org_unit(uow: UnitOfWork, tenant_id, org_unit_id, data: schemas.OrgUnit
     if parent_kind not in ALLOWED_PARENTS[unit.kind]:
         allowed = ", ".join(k or "none" for k in ALLOWED_PARENTS[unit.kind])
         raise InvalidInput.field("parent_id", f"a {unit.kind} must sit under: {allowed}")
+    if unit.parent_id == data.parent_id:
+        return org_unit_dict(unit)
     row = uow.session.execute(models.org_units.update().where(models.org_units.c.id == org_unit_id)
                               .values(parent_id=data.parent_id).returning(models.org_units)).first()
+    publish_org_unit(uow, tenant_id, row, "moved")
     return org_unit_dict(row)
 
 
@@ -497,6 +574,7 @@ def close_org_unit(uow: UnitOfWork, tenant_id, org_unit_id) -> dict:
                                          r.c.ended_on.is_(None)).values(ended_on=today()))
     row = uow.session.execute(u.update().where(u.c.id == org_unit_id).values(closed_at=utcnow())
                               .returning(u)).first()
+    publish_org_unit(uow, tenant_id, row, "closed")
     return org_unit_dict(row)
 
 
@@ -504,3 +582,155 @@ def issue_member_token(uow: UnitOfWork, tenant_id, member_id, data: schemas.Toke
     get_member(uow.session, tenant_id, member_id)
     token = _issue_token(uow, tenant_id, member_id, data.roles, data.label)
     return {"token": token, "member_id": str(member_id), "roles": sorted(set(data.roles))}
+
+
+def issue_tenant_token(uow: UnitOfWork, tenant_id, member_id, data: schemas.TokenCreate) -> dict:
+    """A token from the command line: a person's own, or an admin token that belongs to nobody."""
+    tenant_row(uow.session, tenant_id)
+    if member_id is not None:
+        try:
+            return issue_member_token(uow, tenant_id, member_id, data)
+        except NotFound:
+            raise InvalidInput.field("member", "no such person in this tenant") from None
+    # Branch roles are scoped by the holder's own appointments, and "member" by their own
+    # records: without a person only the tenant-wide role means anything.
+    if set(data.roles) != {"tenant_admin"}:
+        raise InvalidInput.field("role", "a token without --member can only carry tenant_admin")
+    token = _issue_token(uow, tenant_id, None, data.roles, data.label)
+    return {"token": token, "member_id": None, "roles": sorted(set(data.roles))}
+
+
+# -- pioneer posts and yearly commitments ---------------------------------------------------
+
+def post_dict(row) -> dict:
+    return {"id": str(row.id), "member_id": str(row.person_id), "org_unit_id": str(row.org_unit_id),
+            "title": row.title, "started_on": row.started_on.isoformat(), "ended_on": _jsonable(row.ended_on)}
+
+
+def create_pioneer_post(uow: UnitOfWork, tenant_id, member_id, data: schemas.PioneerPostCreate) -> dict:
+    person = _active_person(uow.session, tenant_id, member_id)
+    if person.political_status not in statuses.PARTY_MEMBERS:
+        raise InvalidInput.field("member_id", "pioneer posts are held by Party members (probationary or full)")
+    unit_id = data.org_unit_id or person.org_unit_id
+    unit = _org_unit(uow.session, tenant_id, unit_id)
+    if unit is None:
+        raise InvalidInput.field("org_unit_id", "no such org unit in this tenant")
+    if unit.closed_at is not None:
+        raise InvalidInput.field("org_unit_id", "this org unit is closed")
+    row = uow.session.execute(models.pioneer_posts.insert().values(
+        id=new_id(), tenant_id=tenant_id, person_id=member_id, org_unit_id=unit_id, title=data.title,
+        started_on=data.started_on, ended_on=data.ended_on).returning(models.pioneer_posts)).first()
+    uow.publish(PioneerPostAssigned(tenant_id=tenant_id, post_id=row.id, member_id=member_id, org_unit_id=unit_id,
+                                    title=data.title, started_on=data.started_on, ended_on=data.ended_on))
+    return post_dict(row)
+
+
+def pioneer_post(session, tenant_id, post_id, lock: bool = False):
+    p = models.pioneer_posts
+    query = select(p).where(p.c.id == post_id, p.c.tenant_id == tenant_id)
+    row = session.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise NotFound("pioneer post not found")
+    return row
+
+
+def end_pioneer_post(uow: UnitOfWork, tenant_id, post_id, data: schemas.PioneerPostEnd) -> dict:
+    post = pioneer_post(uow.session, tenant_id, post_id, lock=True)
+    if post.ended_on is not None:
+        raise Conflict(f"ended_on: this post already ended on {post.ended_on}",
+                       [{"field": "ended_on", "reason": "already ended"}])
+    if data.ended_on < post.started_on:
+        raise InvalidInput.field("ended_on", f"must not precede started_on {post.started_on}")
+    p = models.pioneer_posts
+    row = uow.session.execute(p.update().where(p.c.id == post_id).values(ended_on=data.ended_on)
+                              .returning(p)).first()
+    return post_dict(row)
+
+
+def member_pioneer_posts(session, tenant_id, member_id) -> list[dict]:
+    _person(session, tenant_id, member_id)
+    p = models.pioneer_posts
+    rows = session.execute(select(p).where(p.c.tenant_id == tenant_id, p.c.person_id == member_id)
+                           .order_by(p.c.started_on, p.c.created_at)).all()
+    return [post_dict(r) for r in rows]
+
+
+def unit_pioneer_posts(session, tenant_id, org_unit_id, on: date | None = None) -> list[dict]:
+    """Posts held on `on` (default today) in the unit and its subtree, with the holders' names."""
+    units = _subtree_ids(session, tenant_id, org_unit_id)
+    if not units:
+        raise NotFound("org unit not found")
+    on = on or today()
+    p = models.pioneer_posts
+    rows = session.execute(
+        select(p, models.people.c.name).join(models.people, models.people.c.id == p.c.person_id)
+        .where(p.c.tenant_id == tenant_id, p.c.org_unit_id.in_(units), p.c.started_on <= on,
+               (p.c.ended_on.is_(None)) | (p.c.ended_on >= on))
+        .order_by(p.c.title, models.people.c.name)).all()
+    return [{**post_dict(r), "name": r.name} for r in rows]
+
+
+def commitment_dict(row) -> dict:
+    return {"id": str(row.id), "member_id": str(row.person_id), "year": row.year, "items": list(row.items),
+            "review": None if row.result is None else {
+                "result": row.result, "reviewed_on": row.reviewed_on.isoformat(), "comment": row.comment,
+                "reviewer_id": _jsonable(row.reviewer_id)}}
+
+
+def create_commitment(uow: UnitOfWork, tenant_id, member_id, data: schemas.CommitmentCreate) -> dict:
+    _active_person(uow.session, tenant_id, member_id)
+    # A commitment is written at the start of its year, at the earliest in the December before.
+    if data.year > today().year + 1:
+        raise InvalidInput.field("year", "commitments are made for this year or the next")
+    c = models.commitments
+    row = uow.session.execute(
+        insert(c).values(id=new_id(), tenant_id=tenant_id, person_id=member_id, year=data.year, items=data.items)
+        .on_conflict_do_nothing(constraint="uq_commitments_person_year").returning(c)).first()
+    if row is None:
+        raise Conflict(f"year: this member already has a commitment for {data.year}",
+                       [{"field": "year", "reason": "already exists"}])
+    return commitment_dict(row)
+
+
+def commitment(session, tenant_id, commitment_id, lock: bool = False):
+    c = models.commitments
+    query = select(c).where(c.c.id == commitment_id, c.c.tenant_id == tenant_id)
+    row = session.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise NotFound("commitment not found")
+    return row
+
+
+# Reviews belong to the year-end appraisal, which starts in the commitment year's December.
+REVIEW_OPENS = (12, 1)
+
+
+def review_commitment(uow: UnitOfWork, tenant_id, commitment_id, reviewer_id, data: schemas.CommitmentReview) -> dict:
+    row = commitment(uow.session, tenant_id, commitment_id, lock=True)
+    if reviewer_id is not None and reviewer_id == row.person_id:
+        raise Forbidden("a commitment is reviewed by someone other than the member who made it")
+    if row.result is not None:
+        raise Conflict(f"commitment: already reviewed on {row.reviewed_on}",
+                       [{"field": "commitment_id", "reason": "already reviewed"}])
+    opens = date(row.year, *REVIEW_OPENS)
+    if data.reviewed_on < opens:
+        raise InvalidInput.field("reviewed_on", f"the review of {row.year} opens on {opens.isoformat()}")
+    if data.reviewed_on > today():
+        raise InvalidInput.field("reviewed_on", "must not be in the future")
+    person = _person(uow.session, tenant_id, row.person_id)
+    c = models.commitments
+    updated = uow.session.execute(c.update().where(c.c.id == commitment_id).values(
+        result=data.result, reviewed_on=data.reviewed_on, comment=data.comment, reviewer_id=reviewer_id)
+        .returning(c)).first()
+    uow.publish(CommitmentReviewed(tenant_id=tenant_id, commitment_id=commitment_id, member_id=row.person_id,
+                                   org_unit_id=person.org_unit_id, year=row.year, result=data.result,
+                                   reviewed_on=data.reviewed_on, reviewer_id=reviewer_id))
+    return commitment_dict(updated)
+
+
+def member_commitments(session, tenant_id, member_id) -> list[dict]:
+    _person(session, tenant_id, member_id)
+    c = models.commitments
+    rows = session.execute(select(c).where(c.c.tenant_id == tenant_id, c.c.person_id == member_id)
+                           .order_by(c.c.year)).all()
+    return [commitment_dict(r) for r in rows]

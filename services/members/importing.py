@@ -20,7 +20,7 @@ from pydantic import Field, ValidationError
 from sqlalchemy import bindparam, select
 
 from services.common.contracts.members import (
-    ActivistAssigned, MemberJoined, MemberStatusChanged, MemberTransferred, MemberUpdated,
+    ActivistAssigned, MemberJoined, MemberStatusChanged, MemberTransferred, MemberUpdated, OrgUnitChanged,
 )
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import InvalidInput, NotFound
@@ -262,6 +262,8 @@ def import_roster(uow: UnitOfWork, tenant_id: uuid.UUID, branch_id: uuid.UUID, c
         session.execute(units.insert(), values)
         groups |= {v["name"]: type("Unit", (), {"id": v["id"]}) for v in values}
         report["groups_created"] = len(values)
+        uow.publish_many([OrgUnitChanged(tenant_id=tenant_id, org_unit_id=v["id"], parent_id=branch_id, kind="group",
+                                         name=v["name"], change="created") for v in values], BATCH)
 
     inserts, updates, history, moves, events = [], [], [], [], []
     ids = {n: r.id for n, r in existing.items()}
@@ -282,7 +284,7 @@ def import_roster(uow: UnitOfWork, tenant_id: uuid.UUID, branch_id: uuid.UUID, c
                             "note": "roster import"})
             events.append(MemberJoined(tenant_id=tenant_id, member_id=person_id, org_unit_id=unit_id, name=row.name,
                                        category=row.category, political_status=row.political_status,
-                                       external_no=row.external_no))
+                                       external_no=row.external_no, email=row.email))
             continue
         changed = sorted(f for f in COMPARED if (getattr(old, f) or ([] if f == "introducers" else None))
                          != fields[f])

@@ -15,19 +15,35 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _known_zone(value: str | None) -> str | None:
+    if value is None:
+        return value
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown time zone (use an IANA name such as Asia/Shanghai)") from None
+    return value
+
+
 class TenantCreate(Strict):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="short stable name, e.g. wind-energy")
     name: str = Field(min_length=1, max_length=200)
-    timezone: str = "Asia/Shanghai"
+    timezone: str = Field(default="Asia/Shanghai", max_length=64)
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("unknown time zone (use an IANA name such as Asia/Shanghai)") from None
-        return value
+    _zone = field_validator("timezone")(_known_zone)
+
+
+class TenantUpdate(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    timezone: str | None = Field(default=None, min_length=1, max_length=64)
+
+    _zone = field_validator("timezone")(_known_zone)
+
+    @model_validator(mode="after")
+    def _something(self):
+        if self.name is None and self.timezone is None:
+            raise ValueError("nothing to update: give name or timezone")
+        return self
 
 
 class OrgUnitCreate(Strict):
@@ -168,3 +184,42 @@ class TokenCreate(Strict):
     roles: list[Literal["tenant_admin", "secretary", "organising_officer", "publicity_officer",
                         "discipline_officer", "group_leader", "member"]] = Field(default_factory=lambda: ["member"],
                                                                                    min_length=1)
+
+
+class PioneerPostCreate(Strict):
+    title: str = Field(min_length=1, max_length=200)
+    org_unit_id: uuid.UUID | None = Field(default=None, description="defaults to the member's own unit")
+    started_on: date
+    ended_on: date | None = None
+
+    @field_validator("ended_on")
+    @classmethod
+    def _period(cls, value, info):
+        # A field validator (not a model one) so the error names ended_on, not the whole body.
+        started = info.data.get("started_on")
+        if value is not None and started is not None and value < started:
+            raise ValueError("must not precede started_on")
+        return value
+
+
+class PioneerPostEnd(Strict):
+    ended_on: date
+
+
+class CommitmentCreate(Strict):
+    year: int = Field(ge=2000, le=2100)
+    items: list[str] = Field(min_length=1, max_length=20)
+
+    @field_validator("items")
+    @classmethod
+    def _texts(cls, value):
+        cleaned = [v.strip() for v in value]
+        if any(not v or len(v) > 500 for v in cleaned):
+            raise ValueError("each item is a text of 1 to 500 characters")
+        return cleaned
+
+
+class CommitmentReview(Strict):
+    result: Literal["fulfilled", "partly", "not_fulfilled"]
+    reviewed_on: date
+    comment: str | None = Field(default=None, max_length=1000)

@@ -4,25 +4,28 @@ from __future__ import annotations
 import base64
 import binascii
 
-from nameko.rpc import rpc
-
 from services.common.db import Database
+from services.common.errors import Forbidden, InvalidInput, NotFound
+from services.common.gauges import BusinessGauges
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
+from services.common.rpc import rpc
 from services.common.tenancy import PLATFORM_ADMIN, CallerContext
-from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.validation import parse_uuid, validate
-from services.members import handlers, importing, models, schemas
+from services.members import handlers, importing, models, pairing, schemas
+from services.members.gauges import refresh_followups_overdue, refresh_needs_open
+from services.members.pairing_service import PairingEndpoints
 
 
-class MembersService:
+class MembersService(PairingEndpoints):
     name = "members"
 
     db = Database(models.metadata)
     relay = OutboxRelay(models.metadata)
     caller = CallerContext()
     metrics = EntrypointMetrics()
+    gauges = BusinessGauges(refresh_followups_overdue, refresh_needs_open)
     log_context = LogContext()
 
     @rpc
@@ -32,6 +35,18 @@ class MembersService:
         data = validate(schemas.TenantCreate, payload)
         with self.db.transaction() as uow:
             return handlers.create_tenant(uow, data)
+
+    @rpc
+    def get_tenant(self) -> dict:
+        with self.db.reader() as session:
+            return handlers.get_tenant(session, self.caller.tenant_id)
+
+    @rpc
+    def update_tenant(self, payload: dict) -> dict:
+        self.caller.require_admin()
+        data = validate(schemas.TenantUpdate, payload)
+        with self.db.transaction() as uow:
+            return handlers.update_tenant(uow, self.caller.tenant_id, data)
 
     @rpc
     def authenticate(self, token: str) -> dict:
@@ -52,6 +67,7 @@ class MembersService:
             raise Forbidden("adding a person needs an officer or tenant_admin role")
         data = validate(schemas.MemberCreate, payload)
         with self.db.transaction() as uow:
+            self._require_manages(uow, org_unit_id=data.org_unit_id)
             return handlers.create_member(uow, self.caller.tenant_id, data)
 
     @rpc
@@ -74,6 +90,11 @@ class MembersService:
         if not self.caller.is_officer:
             raise Forbidden("this action needs an officer or tenant_admin role")
 
+    def _require_manages(self, uow, *, member_id=None, org_unit_id=None, allow_self: bool = False) -> None:
+        # Inside the change's own transaction, so a transfer committed meanwhile cannot slip past.
+        handlers.require_manages(uow.session, self.caller.tenant_id, self.caller, member_id=member_id,
+                                 org_unit_id=org_unit_id, allow_self=allow_self)
+
     @rpc
     def list_members(self, query: dict) -> dict:
         self._require_officer()
@@ -87,6 +108,7 @@ class MembersService:
         self._require_officer()
         data = validate(schemas.MemberUpdate, payload)
         with self.db.transaction() as uow:
+            self._require_manages(uow, member_id=member_id)
             return handlers.update_member(uow, self.caller.tenant_id, member_id, data)
 
     @rpc
@@ -95,6 +117,7 @@ class MembersService:
         self._require_officer()
         data = validate(schemas.StatusChange, payload)
         with self.db.transaction() as uow:
+            self._require_manages(uow, member_id=member_id)
             return handlers.change_status(uow, self.caller.tenant_id, member_id, data)
 
     @rpc
@@ -111,6 +134,7 @@ class MembersService:
         self._require_officer()
         data = validate(schemas.TransferCreate, payload)
         with self.db.transaction() as uow:
+            self._require_manages(uow, member_id=member_id)
             return handlers.transfer_member(uow, self.caller.tenant_id, member_id, data)
 
     @rpc
@@ -127,7 +151,10 @@ class MembersService:
         self._require_officer()
         data = validate(schemas.LeaveCreate, payload)
         with self.db.transaction() as uow:
-            return handlers.leave(uow, self.caller.tenant_id, member_id, data)
+            self._require_manages(uow, member_id=member_id)
+            left = handlers.leave(uow, self.caller.tenant_id, member_id, data)
+            pairing.end_for_leaver(uow, self.caller.tenant_id, member_id, data.left_on)
+            return left
 
     @rpc
     def assign_role(self, member_id, payload: dict) -> dict:
@@ -135,6 +162,7 @@ class MembersService:
         self._require_officer()
         data = validate(schemas.RoleAssign, payload)
         with self.db.transaction() as uow:
+            self._require_manages(uow, member_id=member_id, org_unit_id=data.org_unit_id)
             return handlers.assign_role(uow, self.caller.tenant_id, member_id, data)
 
     @rpc
@@ -143,6 +171,7 @@ class MembersService:
         self._require_officer()
         data = validate(schemas.ActivistAssign, payload)
         with self.db.transaction() as uow:
+            self._require_manages(uow, member_id=activist_id)
             return handlers.assign_activist(uow, self.caller.tenant_id, activist_id, data)
 
     @rpc
@@ -189,6 +218,67 @@ class MembersService:
         with self.db.transaction() as uow:
             return handlers.close_org_unit(uow, self.caller.tenant_id, org_unit_id)
 
+    # -- pioneer posts and yearly commitments ---------------------------------------------
+
+    @rpc
+    def create_pioneer_post(self, member_id, payload: dict) -> dict:
+        member_id = parse_uuid(member_id, "member_id")
+        self._require_officer()
+        data = validate(schemas.PioneerPostCreate, payload)
+        with self.db.transaction() as uow:
+            self._require_manages(uow, member_id=member_id, org_unit_id=data.org_unit_id)
+            return handlers.create_pioneer_post(uow, self.caller.tenant_id, member_id, data)
+
+    @rpc
+    def end_pioneer_post(self, post_id, payload: dict) -> dict:
+        post_id = parse_uuid(post_id, "post_id")
+        self._require_officer()
+        data = validate(schemas.PioneerPostEnd, payload)
+        with self.db.transaction() as uow:
+            post = handlers.pioneer_post(uow.session, self.caller.tenant_id, post_id)
+            self._require_manages(uow, member_id=post.person_id)
+            return handlers.end_pioneer_post(uow, self.caller.tenant_id, post_id, data)
+
+    @rpc
+    def pioneer_posts(self, member_id) -> list:
+        member_id = parse_uuid(member_id, "member_id")
+        with self.db.reader() as session:
+            result = handlers.member_pioneer_posts(session, self.caller.tenant_id, member_id)
+        self.caller.require_self_or_officer(member_id)
+        return result
+
+    @rpc
+    def unit_pioneer_posts(self, org_unit_id) -> list:
+        org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
+        with self.db.reader() as session:
+            return handlers.unit_pioneer_posts(session, self.caller.tenant_id, org_unit_id)
+
+    @rpc
+    def create_commitment(self, member_id, payload: dict) -> dict:
+        member_id = parse_uuid(member_id, "member_id")
+        data = validate(schemas.CommitmentCreate, payload)
+        with self.db.transaction() as uow:
+            self._require_manages(uow, member_id=member_id, allow_self=True)
+            return handlers.create_commitment(uow, self.caller.tenant_id, member_id, data)
+
+    @rpc
+    def review_commitment(self, commitment_id, payload: dict) -> dict:
+        commitment_id = parse_uuid(commitment_id, "commitment_id")
+        self._require_officer()
+        data = validate(schemas.CommitmentReview, payload)
+        with self.db.transaction() as uow:
+            found = handlers.commitment(uow.session, self.caller.tenant_id, commitment_id)
+            self._require_manages(uow, member_id=found.person_id)
+            return handlers.review_commitment(uow, self.caller.tenant_id, commitment_id, self.caller.caller_id, data)
+
+    @rpc
+    def commitments(self, member_id) -> list:
+        member_id = parse_uuid(member_id, "member_id")
+        with self.db.reader() as session:
+            result = handlers.member_commitments(session, self.caller.tenant_id, member_id)
+        self.caller.require_self_or_officer(member_id)
+        return result
+
     # -- import and export ----------------------------------------------------------------
 
     @rpc
@@ -201,6 +291,7 @@ class MembersService:
         except (binascii.Error, ValueError):
             raise InvalidInput.field("content_base64", "not valid base64") from None
         with self.db.transaction() as uow:
+            self._require_manages(uow, org_unit_id=data.branch_id)
             return importing.import_roster(uow, self.caller.tenant_id, data.branch_id, content, data.format,
                                            data.mode, data.dry_run)
 

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.common.contracts.activities import ActivityDayScheduled, ActivityLogged, ActivityRejected
 from services.common.contracts.members import MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred
+from services.common.contracts.pairing import NeedAssigned, NeedOverdue, NeedResolved, PairingContactOverdue
 from services.common.contracts.points import MonthClosed, PointsAwarded
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import InvalidInput
@@ -70,7 +71,7 @@ def notify_person(uow: UnitOfWork, tenant_id: uuid.UUID, person_id: uuid.UUID, n
     if recipient is None:
         return
     org_unit_id = org_unit_id or recipient.org_unit_id
-    preferred = recipient.preferences.get(notice)
+    preferred = recipient.preferences.get(notice, recipient.preferences.get(templates.PREFERENCE_FALLBACK.get(notice)))
     channels = preferred if preferred is not None else (["email"] if recipient.email else [])
     robots = _robots(uow.session, tenant_id, org_unit_id)
     for channel in channels:
@@ -92,13 +93,77 @@ def notify_branch(uow: UnitOfWork, tenant_id: uuid.UUID, org_unit_id: uuid.UUID,
         _add_delivery(uow, tenant_id, cause, notice, kind, title, body, org_unit_id=org_unit_id, robot_id=robot.id)
 
 
+def _missing_duties_named(reason: str) -> list[str]:
+    """The duty keys a month-close reason lists ("month close: 2 duties missing (a, b)"), if any."""
+    inside = reason.rpartition("(")[2].rstrip(")")
+    return [k.strip() for k in inside.split(",") if k.strip() in templates.KIND_NAMES_ZH]
+
+
 def notice_for_points(uow: UnitOfWork, event: PointsAwarded) -> None:
+    kind_name = templates.POINTS_KIND_NAMES_ZH.get(event.kind, event.kind)
+    kind = event.kind
+    if event.delta < 0:
+        notice = "points_deducted"
+        kind = templates.POINTS_KIND_NAMES_EN.get(event.kind, event.kind)
+        missing = _missing_duties_named(event.reason) if event.kind == "four_duties" else []
+        if missing:
+            kind_name += "（" + "、".join(templates.KIND_NAMES_ZH[k] for k in missing) + "）"
+            kind += " (" + ", ".join(templates.KIND_NAMES_EN[k] for k in missing) + ")"
+    else:
+        notice = "points_awarded"
+    # The cause stays points_awarded:<entry> whichever wording is used: one notice per ledger entry.
     notify_person(
-        uow, event.tenant_id, event.member_id, "points_awarded", f"points_awarded:{event.entry_id}",
-        {"kind": event.kind, "kind_name": templates.KIND_NAMES_ZH.get(event.kind, event.kind),
+        uow, event.tenant_id, event.member_id, notice, f"points_awarded:{event.entry_id}",
+        {"kind": kind, "kind_name": kind_name,
          "delta_signed": f"{event.delta:+d}", "period": event.period, "period_total": event.period_total},
         org_unit_id=event.org_unit_id,
     )
+
+
+# -- pairings and needs (members announces; notify tells the people concerned) -----------------
+
+def _tell_secretaries(uow: UnitOfWork, tenant_id, org_unit_id, secretary_ids, notice: str, cause: str,
+                      fields: dict) -> None:
+    if not secretary_ids:
+        # No secretary on record: the branch's group chats hear it instead of nobody.
+        notify_branch(uow, tenant_id, org_unit_id, notice, cause, fields)
+        return
+    for secretary_id in secretary_ids:
+        notify_person(uow, tenant_id, secretary_id, notice, f"{cause}:{secretary_id}", fields, org_unit_id=org_unit_id)
+
+
+def remind_pairing_contact(uow: UnitOfWork, event: PairingContactOverdue) -> None:
+    fields = {"partner_name": event.target_label, "mentor_name": event.mentor_name,
+              "due_on": event.due_on.isoformat(), "days_overdue": event.days_overdue}
+    # Keyed by pairing and due date, not by event: a second announcement of the same lapse is moot.
+    if event.level == "mentor":
+        notify_person(uow, event.tenant_id, event.mentor_id, "pairing_contact_overdue",
+                      f"pairing_contact_overdue:{event.pairing_id}:{event.due_on.isoformat()}", fields,
+                      org_unit_id=event.org_unit_id)
+    else:
+        _tell_secretaries(uow, event.tenant_id, event.org_unit_id, event.secretary_ids, "pairing_contact_escalated",
+                          f"pairing_contact_escalated:{event.pairing_id}:{event.due_on.isoformat()}", fields)
+
+
+def escalate_need(uow: UnitOfWork, event: NeedOverdue) -> None:
+    fields = {"need_title": event.title, "raised_by_name": event.raised_by_name,
+              "raised_on": event.raised_on.isoformat(), "status": event.status,
+              "status_name": templates.NEED_STATUS_NAMES_ZH[event.status], "days_overdue": event.days_overdue}
+    _tell_secretaries(uow, event.tenant_id, event.org_unit_id, event.secretary_ids, "need_overdue",
+                      f"need_overdue:{event.need_id}", fields)
+
+
+def tell_assignee(uow: UnitOfWork, event: NeedAssigned) -> None:
+    # A need may be assigned again (reassigned, reopened): each assignment is its own notice.
+    notify_person(uow, event.tenant_id, event.assignee_id, "need_assigned", f"need_assigned:{event.event_id}",
+                  {"need_title": event.title, "raised_by_name": event.raised_by_name,
+                   "raised_on": event.raised_on.isoformat()}, org_unit_id=event.org_unit_id)
+
+
+def ask_to_confirm(uow: UnitOfWork, event: NeedResolved) -> None:
+    notify_person(uow, event.tenant_id, event.raised_by, "need_resolved", f"need_resolved:{event.event_id}",
+                  {"need_title": event.title, "raised_on": event.raised_on.isoformat()},
+                  org_unit_id=event.org_unit_id)
 
 
 def statement_for_month(uow: UnitOfWork, event: MonthClosed) -> None:

@@ -5,16 +5,16 @@ The in-app inbox is the channel always on; email and the branch robots are deliv
 """
 from __future__ import annotations
 
-from nameko.rpc import rpc
-
 from services.common.consuming import handles
 from services.common.contracts.activities import ActivityDayScheduled, ActivityLogged, ActivityRejected
 from services.common.contracts.members import MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred
+from services.common.contracts.pairing import NeedAssigned, NeedOverdue, NeedResolved, PairingContactOverdue
 from services.common.contracts.points import MonthClosed, PointsAwarded
 from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
+from services.common.rpc import rpc
 from services.common.tenancy import CallerContext
 from services.common.validation import parse_uuid, validate
 from services.notify import handlers, models, schemas
@@ -74,6 +74,22 @@ class NotifyService:
     @handles(ActivityRejected)
     def on_activity_rejected(self, event: ActivityRejected) -> bool:
         return self.db.process_once(event, handlers.unmark_duty)
+
+    @handles(PairingContactOverdue)
+    def on_pairing_contact_overdue(self, event: PairingContactOverdue) -> bool:
+        return self.db.process_once(event, handlers.remind_pairing_contact)
+
+    @handles(NeedOverdue)
+    def on_need_overdue(self, event: NeedOverdue) -> bool:
+        return self.db.process_once(event, handlers.escalate_need)
+
+    @handles(NeedAssigned)
+    def on_need_assigned(self, event: NeedAssigned) -> bool:
+        return self.db.process_once(event, handlers.tell_assignee)
+
+    @handles(NeedResolved)
+    def on_need_resolved(self, event: NeedResolved) -> bool:
+        return self.db.process_once(event, handlers.ask_to_confirm)
 
     @rpc
     def inbox(self, person_id, limit: int = 50, offset: int = 0) -> dict:

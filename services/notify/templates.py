@@ -19,6 +19,25 @@ KIND_NAMES_EN = {
 # 四个一: the four monthly duties every Party member owes (DESIGN.md glossary).
 FOUR_DUTIES = tuple(KIND_NAMES_ZH)
 
+# Every other kind a points notice may name (the activities catalogue's titles), and what the
+# month close deducts for, so a notice never shows a bare key.
+POINTS_KIND_NAMES_ZH = {
+    **KIND_NAMES_ZH,
+    "activity_day_attendance": "党员活动日出席", "activity_day_leave": "党员活动日请假", "org_life": "三会一课",
+    "pairing_contact": "手拉手、一帮一联系", "service_project": "三服务", "integration_event": "三融教育",
+    "achievement": "工作业绩",
+    "four_duties": "“四个一”未完成", "activity_day": "党员活动日无故缺席",
+}
+POINTS_KIND_NAMES_EN = {
+    **KIND_NAMES_EN,
+    "activity_day_attendance": "activity day attendance", "activity_day_leave": "activity day leave",
+    "org_life": "branch meetings and Party lectures", "pairing_contact": "pairing contact",
+    "service_project": "service project", "integration_event": "integration event", "achievement": "achievement",
+    "four_duties": "four duties missing at month close", "activity_day": "activity day missed without leave",
+}
+
+NEED_STATUS_NAMES_ZH = {"open": "待指派", "assigned": "办理中", "resolved": "待确认", "confirmed": "已办结"}
+
 
 @dataclass(frozen=True)
 class Template:
@@ -48,6 +67,15 @@ TEMPLATES = {
             body={
                 "zh": "您的“{kind_name}”已记录，积分 {delta_signed}。{period} 月累计 {period_total} 分。",
                 "en": "Your '{kind}' was recorded: {delta_signed} points. Total for {period}: {period_total}.",
+            },
+        ),
+        Template(
+            # A deduction (month close) or a reversal: the same facts, read as a loss, not a gain.
+            key="points_deducted",
+            title={"zh": "积分扣减：{delta_signed} 分", "en": "Points deducted: {delta_signed}"},
+            body={
+                "zh": "{period} 月积分扣减：{kind_name}，{delta_signed} 分；当月累计 {period_total} 分。如有疑问，请联系支部。",
+                "en": "{period}: {delta_signed} points for {kind}. Total for {period}: {period_total}. Ask the branch if this looks wrong.",
             },
         ),
         Template(
@@ -91,6 +119,22 @@ TEMPLATES = {
             },
         ),
         Template(
+            key="need_assigned",
+            title={"zh": "诉求待您办理：{need_title}", "en": "A need for you to handle: {need_title}"},
+            body={
+                "zh": "{raised_by_name}于 {raised_on} 提出的诉求“{need_title}”已交由您办理，请及时处理并登记办理结果。",
+                "en": "The need '{need_title}' raised by {raised_by_name} on {raised_on} was assigned to you. Please act on it and record the outcome.",
+            },
+        ),
+        Template(
+            key="need_resolved",
+            title={"zh": "诉求已办理，请确认：{need_title}", "en": "Need resolved, please confirm: {need_title}"},
+            body={
+                "zh": "您于 {raised_on} 提出的诉求“{need_title}”已办理完毕。请确认是否解决；如未解决，可重新打开。",
+                "en": "The need '{need_title}' you raised on {raised_on} has been resolved. Please confirm it, or reopen it if it is not.",
+            },
+        ),
+        Template(
             key="points_statement",
             title={"zh": "{period} 月积分结算", "en": "Points statement for {period}"},
             body={
@@ -101,9 +145,14 @@ TEMPLATES = {
     )
 }
 
-# What each notice addresses: one person, or a whole branch (its robots' group chats).
-PERSON_NOTICES = frozenset({"points_awarded", "duties_missing", "pairing_contact_overdue", "need_overdue"})
-BRANCH_NOTICES = frozenset({"activity_day_tomorrow", "points_statement", "pairing_contact_escalated"})
+# What each notice addresses: one person, or a whole branch (its robots' group chats). The
+# escalations go to the branch secretaries in person; to the branch's robots only when the branch
+# has no secretary on record.
+PERSON_NOTICES = frozenset({"points_awarded", "points_deducted", "duties_missing", "pairing_contact_overdue",
+                            "pairing_contact_escalated", "need_overdue", "need_assigned", "need_resolved"})
+BRANCH_NOTICES = frozenset({"activity_day_tomorrow", "points_statement"})
+# A person's channel choice for a notice also covers its close relatives unless set for them.
+PREFERENCE_FALLBACK = {"points_deducted": "points_awarded"}
 
 
 def render(key: str, language: str = "zh", **values) -> tuple[str, str]:

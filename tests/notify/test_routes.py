@@ -135,10 +135,17 @@ def test_month_close_posts_the_statement_and_joined_members_reach_their_branch_r
     me.ok("PUT", prefs, json={"notices": {"points_awarded": ["wecom"]}})
     me.ok("POST", "/v1/activities", 201, json={
         "member_id": member["id"], "kind": "theory_reading", "occurred_on": "2026-10-05", "details": {"title": "党章"}})
+    # Close only once the reading has counted, or the close would find all four duties missing.
+    wait_until(lambda: college.admin.ok("GET", f"/v1/members/{member['id']}/points",
+                                        params={"period": "2026-10"})["total"] == 2, message="the reading to count")
     college.admin.ok("POST", "/v1/points/month-closes", json={"org_unit_id": branch, "period": "2026-10"})
 
-    wait_until(lambda: len(robot.accepted) == 2, timeout=30, message="the award and the statement on the robot")
+    # The month close also deducts for the three duties not done; the person's choice of robot for
+    # points notices covers the deduction notice too.
+    wait_until(lambda: len(robot.accepted) == 3, timeout=30,
+               message="the award, the deduction and the statement on the robot")
     contents = sorted(r["payload"]["text"]["content"] for r in robot.accepted)
     assert any(c.startswith("2026-10 月积分结算") for c in contents)
     assert any("周敏" in c and "积分变动：+2 分" in c for c in contents)
+    assert any("周敏" in c and "积分扣减：-6 分" in c and "“四个一”未完成" in c for c in contents), contents
     settled(college.admin, f"points_statement:{branch}:2026-10", 1)

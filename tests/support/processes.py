@@ -67,6 +67,26 @@ class SystemProcesses:
                 proc.wait()
         return proc.returncode
 
+    def restart(self, name: str, sig=signal.SIGKILL, down_for: float = 0.0, timeout: float = 60) -> int:
+        """Stop `name` (by default without a chance to clean up, as if it died), leave it down for
+        `down_for` seconds, start it again and wait until it is ready. Returns the exit code."""
+        code = self.stop(name, sig=sig)
+        time.sleep(down_for)
+        self.start(name)
+        self.wait_ready([name], timeout)
+        return code
+
+    def peak_rss_kb(self, name: str) -> int | None:
+        """The process's peak resident memory (VmHWM) in KiB, from /proc; None once it has exited."""
+        try:
+            with open(f"/proc/{self.procs[name].pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1])
+        except (KeyError, FileNotFoundError):
+            return None
+        return None
+
     def stop_all(self) -> None:
         for name in list(self.procs):
             self.stop(name)

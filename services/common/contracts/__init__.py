@@ -11,4 +11,4 @@ from services.common.contracts.base import (  # noqa: F401
     parse_event,
     registered_events,
 )
-from services.common.contracts import activities, members, notify, points  # noqa: F401  (registration)
+from services.common.contracts import activities, members, notify, pairing, points  # noqa: F401  (registration)

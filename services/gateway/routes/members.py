@@ -10,6 +10,14 @@ class MembersRoutes:
     def create_tenant(self, request):
         return self.members.create_tenant(json_body(request))
 
+    @route("GET", "/v1/tenant")
+    def get_tenant(self, request):
+        return self.members.get_tenant()
+
+    @route("PATCH", "/v1/tenant")
+    def update_tenant(self, request):
+        return self.members.update_tenant(json_body(request))
+
     @route("GET", "/v1/org-units")
     def list_org_units(self, request):
         return self.members.list_org_units()
@@ -100,6 +108,34 @@ class MembersRoutes:
     @route("POST", "/v1/members/<member_id>/tokens", status=201)
     def issue_token(self, request, member_id):
         return self.members.issue_token(member_id, json_body(request))
+
+    @route("POST", "/v1/members/<member_id>/pioneer-posts", status=201)
+    def create_pioneer_post(self, request, member_id):
+        return self.members.create_pioneer_post(member_id, json_body(request))
+
+    @route("GET", "/v1/members/<member_id>/pioneer-posts")
+    def pioneer_posts(self, request, member_id):
+        return self.members.pioneer_posts(member_id)
+
+    @route("POST", "/v1/pioneer-posts/<post_id>/end")
+    def end_pioneer_post(self, request, post_id):
+        return self.members.end_pioneer_post(post_id, json_body(request))
+
+    @route("GET", "/v1/org-units/<org_unit_id>/pioneer-posts")
+    def unit_pioneer_posts(self, request, org_unit_id):
+        return self.members.unit_pioneer_posts(org_unit_id)
+
+    @route("POST", "/v1/members/<member_id>/commitments", status=201)
+    def create_commitment(self, request, member_id):
+        return self.members.create_commitment(member_id, json_body(request))
+
+    @route("GET", "/v1/members/<member_id>/commitments")
+    def commitments(self, request, member_id):
+        return self.members.commitments(member_id)
+
+    @route("POST", "/v1/commitments/<commitment_id>/review")
+    def review_commitment(self, request, commitment_id):
+        return self.members.review_commitment(commitment_id, json_body(request))
 
     def visible_member(self, member_id) -> dict:
         """The member if the caller may see them: NotFound across tenants, Forbidden for peers."""

@@ -1,0 +1,76 @@
+"""Validated inputs of the pairing and needs entrypoints. Rules that need the database (who may
+be a mentor, which target fits which kind) are checked in services.members.pairing."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from pydantic import Field, model_validator
+
+from services.common.contracts.pairing import PairingTargetKind
+from services.members.schemas import Strict
+
+
+class PairingCreate(Strict):
+    mentor_id: uuid.UUID
+    target_kind: PairingTargetKind
+    # A person for staff_non_party and student_member; a class's name for class.
+    target_person_id: uuid.UUID | None = None
+    target_class: str | None = Field(default=None, min_length=1, max_length=200)
+    started_on: date | None = Field(default=None, description="the tenant's today when left out")
+
+
+class PairingEnd(Strict):
+    ended_on: date | None = None
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class PairingChange(Strict):
+    """End the pairing and start a new one of the same kind with another target."""
+
+    target_person_id: uuid.UUID | None = None
+    target_class: str | None = Field(default=None, min_length=1, max_length=200)
+    changed_on: date | None = None
+    reason: str = Field(default="target changed", min_length=1, max_length=200)
+
+
+class PairingSettingsIn(Strict):
+    contact_every_days: int | None = Field(default=None, ge=1, le=366)
+    need_overdue_days: int | None = Field(default=None, ge=1, le=366)
+
+    @model_validator(mode="after")
+    def _something(self):
+        if self.contact_every_days is None and self.need_overdue_days is None:
+            raise ValueError("give contact_every_days, need_overdue_days or both")
+        return self
+
+
+class ScanRequest(Strict):
+    on: date | None = Field(default=None, description="the day to scan as; each tenant's today when left out")
+
+
+class NeedCreate(Strict):
+    title: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=4000)
+    # An officer records a need someone raised; a member raises their own.
+    raised_by: uuid.UUID | None = None
+    pairing_id: uuid.UUID | None = None
+    activity_id: uuid.UUID | None = Field(default=None, description="the contact it was raised in")
+    raised_on: date | None = None
+
+
+class NeedAssign(Strict):
+    assignee_id: uuid.UUID
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class NeedResolve(Strict):
+    resolution: str = Field(min_length=1, max_length=4000)
+
+
+class NeedConfirm(Strict):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class NeedReopen(Strict):
+    reason: str = Field(min_length=1, max_length=2000)

@@ -1,0 +1,224 @@
+"""The members service's entrypoints for pairings and needs (mixed into MembersService).
+
+The overdue scan runs on a timer every PAIRING_SCAN_INTERVAL_SECONDS (default 3600: a daily
+scan that looks hourly, so each college's new day is seen soon after its midnight). Each run is
+keyed by what it announces (pairing + due date + level, need), so running it on every replica,
+or again after a restart, announces nothing twice.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+from nameko.timer import Timer
+
+from services.common.consuming import handles
+from services.common.contracts.activities import ActivityApproved, ActivityLogged, ActivityRejected
+from services.common.errors import Forbidden, InvalidInput
+from services.common.rpc import rpc
+from services.common.settings import ConfigError
+from services.common.tenancy import PLATFORM_ADMIN, TENANT_KEY
+from services.common.validation import parse_uuid, validate
+from services.members import needs, pairing
+from services.members import pairing_schemas as schemas
+
+log = logging.getLogger(__name__)
+
+SCAN_INTERVAL_VARIABLE = "PAIRING_SCAN_INTERVAL_SECONDS"
+
+
+def scan_interval_seconds(env=None) -> float:
+    env = os.environ if env is None else env
+    raw = env.get(SCAN_INTERVAL_VARIABLE, "3600")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{SCAN_INTERVAL_VARIABLE}: expected a number of seconds, got {raw!r}") from None
+    if not 0.05 <= value <= 86400:
+        raise ConfigError(f"{SCAN_INTERVAL_VARIABLE}: must be between 0.05 and 86400, got {raw}")
+    return value
+
+
+class ScanTimer(Timer):
+    """nameko's timer with its interval read when the container starts (not when the class is
+    defined), so a deployment or a test sets it through the environment."""
+
+    def setup(self):
+        self.interval = scan_interval_seconds()
+
+
+def _flag(value, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise InvalidInput.field(field, "expected true or false")
+
+
+class PairingEndpoints:
+    # -- pairings -----------------------------------------------------------------------------
+
+    @rpc
+    def create_pairing(self, payload: dict) -> dict:
+        self._require_officer()
+        data = validate(schemas.PairingCreate, payload)
+        with self.db.transaction() as uow:
+            return pairing.create_pairing(uow, self.caller.tenant_id, data)
+
+    @rpc
+    def end_pairing(self, pairing_id, payload: dict) -> dict:
+        pairing_id = parse_uuid(pairing_id, "pairing_id")
+        self._require_officer()
+        data = validate(schemas.PairingEnd, payload)
+        with self.db.transaction() as uow:
+            return pairing.end_pairing(uow, self.caller.tenant_id, pairing_id, data)
+
+    @rpc
+    def change_pairing_target(self, pairing_id, payload: dict) -> dict:
+        pairing_id = parse_uuid(pairing_id, "pairing_id")
+        self._require_officer()
+        data = validate(schemas.PairingChange, payload)
+        with self.db.transaction() as uow:
+            return pairing.change_target(uow, self.caller.tenant_id, pairing_id, data)
+
+    @rpc
+    def get_pairing(self, pairing_id) -> dict:
+        pairing_id = parse_uuid(pairing_id, "pairing_id")
+        with self.db.reader() as session:
+            found = pairing.get_pairing(session, self.caller.tenant_id, pairing_id)
+        self.caller.require_self_or_officer(parse_uuid(found["mentor_id"], "mentor_id"))
+        return found
+
+    @rpc
+    def member_pairings(self, member_id, include_ended=False) -> list:
+        member_id = parse_uuid(member_id, "member_id")
+        include_ended = _flag(include_ended, "include_ended")
+        with self.db.reader() as session:
+            found = pairing.member_pairings(session, self.caller.tenant_id, member_id, include_ended)
+        self.caller.require_self_or_officer(member_id)
+        return found
+
+    @rpc
+    def branch_pairings(self, org_unit_id) -> dict:
+        org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
+        self._require_officer()
+        with self.db.reader() as session:
+            return pairing.branch_pairings(session, self.caller.tenant_id, org_unit_id)
+
+    @rpc
+    def pairing_settings(self, org_unit_id) -> dict:
+        org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
+        with self.db.reader() as session:
+            return pairing.get_settings(session, self.caller.tenant_id, org_unit_id)
+
+    @rpc
+    def set_pairing_settings(self, org_unit_id, payload: dict) -> dict:
+        org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
+        self._require_officer()
+        data = validate(schemas.PairingSettingsIn, payload)
+        with self.db.transaction() as uow:
+            return pairing.set_settings(uow, self.caller.tenant_id, org_unit_id, data)
+
+    # -- the overdue scan -----------------------------------------------------------------------
+
+    @rpc
+    def run_pairing_scan(self, payload: dict) -> dict:
+        """Run the overdue scan as of `on` (each tenant's today when left out): a tenant admin for
+        their own college, the platform admin for every college."""
+        self.caller.require_admin()
+        data = validate(schemas.ScanRequest, payload or {})
+        raw_tenant = self.caller.data.get(TENANT_KEY)
+        tenant_id = parse_uuid(raw_tenant, "tenant_id") if raw_tenant else None
+        if tenant_id is None and PLATFORM_ADMIN not in self.caller.roles:
+            raise Forbidden("scanning every college needs the platform_admin role")
+        return self._scan(tenant_id, data.on)
+
+    @ScanTimer.decorator(interval=3600)
+    def scan_overdue(self) -> dict:
+        return self._scan(None, None)
+
+    def _scan(self, tenant_id, on) -> dict:
+        with self.db.reader() as session:
+            tenants = pairing.tenants_to_scan(session, tenant_id)
+        totals = {"tenants": 0, "pairing_contact_overdue": 0, "need_overdue": 0,
+                  "on": on.isoformat() if on else None}
+        for tenant, zone in tenants:
+            today = on or pairing.local_today(zone)
+            try:
+                with self.db.transaction() as uow:
+                    totals["pairing_contact_overdue"] += pairing.scan_pairings(uow, tenant, today)
+                    totals["need_overdue"] += needs.scan_needs(uow, tenant, today)
+            except Exception:
+                if tenant_id is not None:
+                    raise
+                # One college's failure must not stop the others; the next tick retries it.
+                log.exception("overdue scan of tenant %s for %s failed", tenant, today)
+                continue
+            totals["tenants"] += 1
+        return totals
+
+    # -- contacts, from activities --------------------------------------------------------------
+
+    @handles(ActivityLogged)
+    def on_pairing_contact_logged(self, event: ActivityLogged) -> bool:
+        return self.db.process_once(event, pairing.count_contact)
+
+    @handles(ActivityApproved)
+    def on_pairing_contact_approved(self, event: ActivityApproved) -> bool:
+        return self.db.process_once(event, pairing.count_contact)
+
+    @handles(ActivityRejected)
+    def on_pairing_contact_rejected(self, event: ActivityRejected) -> bool:
+        return self.db.process_once(event, pairing.withdraw_contact)
+
+    # -- needs ----------------------------------------------------------------------------------
+
+    @rpc
+    def raise_need(self, payload: dict) -> dict:
+        data = validate(schemas.NeedCreate, payload)
+        with self.db.transaction() as uow:
+            return needs.raise_need(uow, self.caller.tenant_id, data, self.caller.caller_id, self.caller.is_officer)
+
+    @rpc
+    def get_need(self, need_id) -> dict:
+        need_id = parse_uuid(need_id, "need_id")
+        with self.db.reader() as session:
+            found = needs.get_need(session, self.caller.tenant_id, need_id)
+        if not needs.may_read(found, self.caller.caller_id, self.caller.is_officer):
+            raise Forbidden("a need is read by who raised it, its assignee and branch officers")
+        return found
+
+    @rpc
+    def assign_need(self, need_id, payload: dict) -> dict:
+        need_id = parse_uuid(need_id, "need_id")
+        self._require_officer()
+        data = validate(schemas.NeedAssign, payload)
+        with self.db.transaction() as uow:
+            return needs.assign_need(uow, self.caller.tenant_id, need_id, data, self.caller.caller_id)
+
+    @rpc
+    def resolve_need(self, need_id, payload: dict) -> dict:
+        need_id = parse_uuid(need_id, "need_id")
+        data = validate(schemas.NeedResolve, payload)
+        with self.db.transaction() as uow:
+            return needs.resolve_need(uow, self.caller.tenant_id, need_id, data, self.caller.caller_id,
+                                      self.caller.is_officer)
+
+    @rpc
+    def confirm_need(self, need_id, payload: dict) -> dict:
+        need_id = parse_uuid(need_id, "need_id")
+        data = validate(schemas.NeedConfirm, payload or {})
+        with self.db.transaction() as uow:
+            return needs.confirm_need(uow, self.caller.tenant_id, need_id, data, self.caller.caller_id)
+
+    @rpc
+    def reopen_need(self, need_id, payload: dict) -> dict:
+        need_id = parse_uuid(need_id, "need_id")
+        data = validate(schemas.NeedReopen, payload)
+        with self.db.transaction() as uow:
+            return needs.reopen_need(uow, self.caller.tenant_id, need_id, data, self.caller.caller_id)
+
+    @rpc
+    def branch_needs(self, org_unit_id) -> dict:
+        org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
+        self._require_officer()
+        with self.db.reader() as session:
+            return needs.branch_needs(session, self.caller.tenant_id, org_unit_id)
