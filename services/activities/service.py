@@ -65,9 +65,8 @@ class ActivitiesService(RosterFollower):
         # computed in the tenant's time zone.
         member = self.members.get_member(str(data.member_id))
         details = self._validated(data, member)
-        with self.db.transaction() as uow:
-            return handlers.log_activity(uow, self.caller.tenant_id, member, data, details, self.caller.caller_id,
-                                         by_officer=self.caller.is_officer)
+        return self.db.once_per_request(lambda uow: handlers.log_activity(
+            uow, self.caller.tenant_id, member, data, details, self.caller.caller_id, by_officer=self.caller.is_officer))
 
     @rpc
     def log_bulk(self, payload: dict) -> list[dict]:
@@ -83,9 +82,9 @@ class ActivitiesService(RosterFollower):
             except InvalidInput as exc:
                 raise InvalidInput(f"member_ids.{index}: {exc.message}", exc.details) from None
             prepared.append((member, one, details))
-        with self.db.transaction() as uow:
-            return [handlers.log_activity(uow, self.caller.tenant_id, member, one, details, self.caller.caller_id)
-                    for member, one, details in prepared]
+        return self.db.once_per_request(lambda uow: [
+            handlers.log_activity(uow, self.caller.tenant_id, member, one, details, self.caller.caller_id)
+            for member, one, details in prepared])
 
     @rpc
     def get_activity(self, activity_id) -> dict:
@@ -163,8 +162,8 @@ class ActivitiesService(RosterFollower):
         day_id = parse_uuid(day_id, "day_id")
         data = validate(schemas.Attendance, payload)
         member = self.members.get_member(str(data.member_id))
-        with self.db.transaction() as uow:
-            return handlers.record_attendance(uow, self.caller.tenant_id, day_id, member, data, self.caller.caller_id)
+        return self.db.once_per_request(lambda uow: handlers.record_attendance(
+            uow, self.caller.tenant_id, day_id, member, data, self.caller.caller_id))
 
     @rpc
     def member_four_duties(self, member_id, period) -> dict:

@@ -13,14 +13,15 @@ tables by accident. Two tables every service has, defined here once:
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import uuid
 from datetime import datetime, timezone
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import (
-    BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, func, text,
+    BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, func, select, text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.engine import Engine
@@ -29,11 +30,13 @@ from sqlalchemy.orm import Session
 from services.common import metrics
 from services.common.contracts import Event
 from services.common.settings import Settings, from_container
-from services.common.tenancy import CALLER_KEY, CORRELATION_KEY, ROLES_KEY, TENANT_KEY
+from services.common.tenancy import CALLER_KEY, CORRELATION_KEY, REQUEST_KEY, ROLES_KEY, TENANT_KEY
 
 PROPAGATED_CONTEXT = (TENANT_KEY, CALLER_KEY, ROLES_KEY, CORRELATION_KEY, "call_id_stack")
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -60,6 +63,19 @@ def processed_events_table(metadata: MetaData) -> Table:
         Column("event_id", UUID(as_uuid=True), primary_key=True),
         Column("tenant_id", UUID(as_uuid=True), nullable=False),
         Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def handled_requests_table(metadata: MetaData) -> Table:
+    """Write requests already carried out, with their answers (see `once_per_request`). Rows are
+    needed only while RabbitMQ might redeliver the request, seconds; older ones may be deleted."""
+    return Table(
+        "handled_requests", metadata,
+        Column("request_id", String(64), primary_key=True),
+        Column("entrypoint", String(128), primary_key=True),
+        Column("tenant_id", UUID(as_uuid=True)),
+        Column("result", JSONB),
+        Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now(), index=True),
     )
 
 
@@ -117,6 +133,7 @@ class ServiceTables:
     def __init__(self, metadata: MetaData, schema: str):
         self.outbox = metadata.tables["outbox"]
         self.processed = metadata.tables["processed_events"]
+        self.handled_requests = metadata.tables.get("handled_requests")
         self.channel = notify_channel(schema)
 
 
@@ -152,9 +169,46 @@ class DatabaseHandle:
         with Session(self._provider.engine) as session:
             yield session
 
+    def once_per_request(self, apply: Callable[[UnitOfWork], T]) -> T:
+        """Run a write entrypoint's transaction at most once per gateway request.
+
+        nameko acks an RPC request only after replying. If the service's broker connection drops
+        in between, RabbitMQ delivers the request again and, without this, it would be carried
+        out twice (two activities, double points) though the caller saw one answer. The request
+        id is claimed in the same transaction as the effect; a redelivered copy finds the claim
+        (waiting for the first copy's commit if it is still running) and answers with the stored
+        result. A failed attempt rolls its claim back, so a retry is carried out normally. Calls
+        without a request id (the CLI, tests, other services) run as a plain transaction.
+        """
+        request_id = self._worker_ctx.context_data.get(REQUEST_KEY)
+        table = self._provider.tables.handled_requests
+        if table is None:
+            raise RuntimeError("once_per_request needs the handled_requests table in the service's metadata")
+        if not request_id:
+            with self.transaction() as uow:
+                return apply(uow)
+        key = (table.c.request_id == request_id) & (table.c.entrypoint == self._entrypoint_name())
+        with self.transaction() as uow:
+            claimed = uow.session.execute(
+                insert(table).values(request_id=request_id, entrypoint=self._entrypoint_name(),
+                                     tenant_id=self._worker_ctx.context_data.get(TENANT_KEY))
+                .on_conflict_do_nothing().returning(table.c.request_id)
+            ).first()
+            if claimed is None:
+                log.warning("request %s redelivered to %s: answering with the result already committed",
+                            request_id, self._entrypoint_name())
+                return uow.session.execute(select(table.c.result).where(key)).scalar_one()
+            result = apply(uow)
+            # Stored as the JSON the RPC answer becomes anyway (ids and dates as strings).
+            uow.session.execute(table.update().where(key).values(result=json.loads(json.dumps(result, default=str))))
+            return result
+
+    def _entrypoint_name(self) -> str:
+        return f"{self._worker_ctx.service_name}.{self._worker_ctx.entrypoint.method_name}"
+
     def process_once(self, event: Event, apply: Callable[[UnitOfWork, Event], None]) -> bool:
         """Apply `event` unless this entrypoint has already applied it. False on a duplicate."""
-        consumer = f"{self._worker_ctx.service_name}.{self._worker_ctx.entrypoint.method_name}"
+        consumer = self._entrypoint_name()
         with self.transaction() as uow:
             marker = uow.session.execute(
                 insert(self._provider.tables.processed)

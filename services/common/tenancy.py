@@ -19,6 +19,10 @@ TENANT_KEY = "tenant_id"
 CALLER_KEY = "caller_id"
 ROLES_KEY = "roles"
 CORRELATION_KEY = "correlation_id"
+# One id per HTTP request, made by the gateway (never taken from the client). A write entrypoint
+# records it with its effect, so an RPC message RabbitMQ redelivers (its consumer's connection
+# dropped before the ack) is answered from the record instead of being carried out twice.
+REQUEST_KEY = "request_id"
 
 PLATFORM_ADMIN = "platform_admin"
 TENANT_ADMIN = "tenant_admin"

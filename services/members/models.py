@@ -7,7 +7,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import UUID
 
-from services.common.db import outbox_table, processed_events_table
+from services.common.db import handled_requests_table, outbox_table, processed_events_table
 
 metadata = MetaData()
 
@@ -179,6 +179,7 @@ commitments = Table(
 
 outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)
+handled_requests = handled_requests_table(metadata)
 
 # -- pairings (手拉手、一帮一) and needs (诉求) ------------------------------------------------
 # Imported here, not at the top, so this block stays self-contained beside the roster's tables.

@@ -1,14 +1,12 @@
 import base64
 import functools
-import uuid
 
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from services.common.errors import InvalidInput
-from services.gateway.auth import bearer_token
 from services.gateway.errors import error_response
-from services.gateway.routing import int_arg, json_body, route
+from services.gateway.routing import authenticate, int_arg, json_body, route, start_request
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -18,12 +16,9 @@ def xlsx_route(url: str):
     def decorate(fn):
         @functools.wraps(fn)
         def entrypoint(self, request, **params):
-            correlation_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
-            self.caller.data["correlation_id"] = correlation_id
+            correlation_id = start_request(self, request)
             try:
-                identity = self.tokens.resolve(bearer_token(request), self.members.authenticate)
-                self.caller.bind(tenant_id=identity["tenant_id"], caller_id=identity["person_id"],
-                                 roles=identity["roles"], correlation_id=correlation_id)
+                authenticate(self, request, correlation_id)
                 filename, encoded = fn(self, request, **params)
             except Exception as exc:
                 return error_response(exc, correlation_id)
