@@ -258,6 +258,8 @@ def main() -> None:
     parser.add_argument("--broker-single", type=int, default=2000, help="messages published one confirm at a time")
     parser.add_argument("--confirm-batch", type=int, default=100)
     parser.add_argument("--prefetch", type=int, default=100)
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for every service process, e.g. --env MAX_WORKERS=50 (repeatable)")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
 
@@ -271,7 +273,7 @@ def main() -> None:
                  json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
     database_url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{db_name}"
     amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    env = service_env(database_url, amqp_uri, LOG_LEVEL="WARNING")
+    env = service_env(database_url, amqp_uri, LOG_LEVEL="WARNING", **dict(kv.split("=", 1) for kv in args.env))
     system = SystemProcesses(env, free_port(), {n: free_port() for n in SERVICES}, Path(tempfile.mkdtemp()))
     engine = create_engine(database_url, pool_size=2)
     try:
