@@ -29,7 +29,8 @@ WITH branch_of AS (
       FROM members m LEFT JOIN tenants t ON t.tenant_id = m.tenant_id
 )
 SELECT m.tenant_id, m.branch, count(DISTINCT m.member_id) AS members,
-       count(DISTINCT (a.member_id, a.kind)) AS done
+       -- FILTER: a member with nothing done joins as (NULL, NULL), which DISTINCT would count.
+       count(DISTINCT (a.member_id, a.kind)) FILTER (WHERE a.member_id IS NOT NULL) AS done
   FROM members m
   JOIN periods p ON p.tenant_id = m.tenant_id
   LEFT JOIN activities a ON a.tenant_id = m.tenant_id AND a.member_id = m.member_id

@@ -222,17 +222,18 @@ class ConfirmingPublisher:
         self.channel.events["basic_return"].add(self._on_return)
         self._next_tag = 1
         self._declared: set[str] = set()
+        self._pending: set[int] = set()
         self._acked: set[int] = set()
         self._nacked: set[int] = set()
         self._returned: set[str] = set()
-        self._highest_settled = 0
 
     def _settle(self, tag: int, multiple: bool, into: set) -> None:
-        if multiple:
-            into.update(range(self._highest_settled + 1, tag + 1))
-        else:
-            into.add(tag)
-        self._highest_settled = max(self._highest_settled, tag)
+        # Confirms may arrive out of order: a message no queue takes is confirmed at once, while
+        # a routed one waits for its queue, and a later `multiple` ack then covers the earlier
+        # tags. So settle exactly the pending tags covered, never a high-water mark.
+        settled = {t for t in self._pending if t <= tag} if multiple else {tag} & self._pending
+        self._pending -= settled
+        into.update(settled)
 
     def _on_ack(self, tag, multiple):
         self._settle(tag, multiple, self._acked)
@@ -246,6 +247,7 @@ class ConfirmingPublisher:
     def publish_batch(self, rows, nameko_config) -> tuple[set[int], set[int]]:
         """Publish rows; returns (ids confirmed and routed, ids unroutable). Raises when the
         broker does not confirm in time or nacks; nothing is deleted for unconfirmed rows."""
+        self._pending.clear()
         self._acked.clear()
         self._nacked.clear()
         self._returned.clear()
@@ -271,13 +273,13 @@ class ConfirmingPublisher:
                 mandatory=(row.source, row.event_type) in self.subscribed,
             )
             tags[self._next_tag] = row
+            self._pending.add(self._next_tag)
             self._next_tag += 1
         deadline = time.monotonic() + self.confirm_timeout
-        last_tag = self._next_tag - 1
-        while self._highest_settled < last_tag:
+        while self._pending:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"broker confirmed {self._highest_settled - (last_tag - len(tags))} "
+                raise TimeoutError(f"broker confirmed {len(tags) - len(self._pending)} "
                                    f"of {len(tags)} events in {self.confirm_timeout:.0f}s")
             try:
                 self.connection.drain_events(timeout=min(remaining, 1.0))

@@ -60,6 +60,15 @@ class _TimedMethod:
         with eventlet.Timeout(self._timeout, False):
             result = reply.result()
         if result is _PENDING:
+            self._forget(reply)
             raise ServiceUnavailable(
                 f"the {self._service} service did not answer {self._name} within {self._timeout:g}s")
         return result
+
+    def _forget(self, reply) -> None:
+        # nameko's reply listener keeps a waiting event per call until its reply arrives; a reply
+        # that never comes would keep it for the life of the process.
+        waiting = getattr(self._method.reply_listener, "_reply_events", {})
+        for correlation_id, event in list(waiting.items()):
+            if event is reply.reply_event:
+                waiting.pop(correlation_id, None)

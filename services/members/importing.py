@@ -220,6 +220,11 @@ def import_roster(uow: UnitOfWork, tenant_id: uuid.UUID, branch_id: uuid.UUID, c
         units.c.tenant_id == tenant_id, units.c.parent_id == branch_id, units.c.kind == "group",
         units.c.closed_at.is_(None)))}
     header_of = {f: h for h, f in zip(headers, [HEADER_TO_FIELD.get(h) for h in headers]) if f}
+    # An import manages one branch's roster. A number that belongs to someone of another branch
+    # is refused rather than moving them: a move between branches is a transfer, with its date,
+    # the end of the person's roles there, and the rights of whoever manages that branch.
+    in_branch = {branch_id} | set(session.execute(select(units.c.id).where(
+        units.c.tenant_id == tenant_id, units.c.parent_id == branch_id)).scalars())
 
     # Checks that need the stored roster: legal status changes, a follower who is a Party member.
     final_status = {n: r.political_status for n, r in existing.items()}
@@ -230,6 +235,8 @@ def import_roster(uow: UnitOfWork, tenant_id: uuid.UUID, branch_id: uuid.UUID, c
         problem = None
         if old is not None and old.left_at is not None:
             problem = ("external_no", "this person has left the roster; re-add them by hand")
+        elif old is not None and old.org_unit_id not in in_branch:
+            problem = ("external_no", "this number belongs to a person of another branch; transfer them first")
         elif old is not None and old.political_status != row.political_status and not statuses.is_legal(
                 old.political_status, row.political_status):
             problem = ("political_status", f"illegal change {old.political_status} -> {row.political_status}")

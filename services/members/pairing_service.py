@@ -61,6 +61,7 @@ class PairingEndpoints:
         self._require_officer()
         data = validate(schemas.PairingCreate, payload)
         with self.db.transaction() as uow:
+            self._require_manages(uow, member_id=data.mentor_id)
             return pairing.create_pairing(uow, self.caller.tenant_id, data)
 
     @rpc
@@ -69,6 +70,7 @@ class PairingEndpoints:
         self._require_officer()
         data = validate(schemas.PairingEnd, payload)
         with self.db.transaction() as uow:
+            self._require_manages_pairing(uow, pairing_id)
             return pairing.end_pairing(uow, self.caller.tenant_id, pairing_id, data)
 
     @rpc
@@ -77,6 +79,7 @@ class PairingEndpoints:
         self._require_officer()
         data = validate(schemas.PairingChange, payload)
         with self.db.transaction() as uow:
+            self._require_manages_pairing(uow, pairing_id)
             return pairing.change_target(uow, self.caller.tenant_id, pairing_id, data)
 
     @rpc
@@ -115,7 +118,13 @@ class PairingEndpoints:
         self._require_officer()
         data = validate(schemas.PairingSettingsIn, payload)
         with self.db.transaction() as uow:
+            self._require_manages(uow, org_unit_id=org_unit_id)
             return pairing.set_settings(uow, self.caller.tenant_id, org_unit_id, data)
+
+    def _require_manages_pairing(self, uow, pairing_id) -> None:
+        # Officers manage the pairings of their own branch, as they manage its roster.
+        found = pairing.get_pairing(uow.session, self.caller.tenant_id, pairing_id)
+        self._require_manages(uow, org_unit_id=parse_uuid(found["org_unit_id"], "org_unit_id"))
 
     # -- the overdue scan -----------------------------------------------------------------------
 
@@ -192,6 +201,8 @@ class PairingEndpoints:
         self._require_officer()
         data = validate(schemas.NeedAssign, payload)
         with self.db.transaction() as uow:
+            need = needs.get_need(uow.session, self.caller.tenant_id, need_id)
+            self._require_manages(uow, org_unit_id=parse_uuid(need["org_unit_id"], "org_unit_id"))
             return needs.assign_need(uow, self.caller.tenant_id, need_id, data, self.caller.caller_id)
 
     @rpc

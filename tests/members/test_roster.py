@@ -155,6 +155,21 @@ def _import(college, content: bytes, fmt="csv", **extra):
     return college.admin.ok("POST", "/v1/roster/import", json=body)
 
 
+def test_import_never_moves_a_person_out_of_another_branch(api):
+    college = api.new_tenant()
+    other = college.admin.ok("POST", "/v1/org-units", 201, json={"name": "学生党支部", "kind": "branch"})
+    elsewhere = college.add_member("周婷", org_unit_id=other["id"], external_no="S2001")
+    content = ("工号/学号,姓名,类别,政治面貌\n"
+               "S2001,周婷婷,学生,正式党员\n"
+               "T3001,吴刚,教工,群众\n").encode()
+    report = _import(college, content, mode="valid_rows")
+    assert report["created"] == 1 and report["updated"] == 0
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(2, "工号/学号")]
+    assert "another branch" in report["errors"][0]["reason"]
+    unchanged = college.admin.ok("GET", f"/v1/members/{elsewhere['id']}")
+    assert (unchanged["name"], unchanged["org_unit_id"]) == ("周婷", other["id"])
+
+
 def test_import_sample_roster_report_modes_idempotence_and_export(api, tap):
     college = api.new_tenant()
     content = SAMPLE.read_bytes()

@@ -317,3 +317,27 @@ def test_the_timer_scans_every_college_in_its_own_today(fast_scan_api, db_engine
                               {"p": staff["id"]}).scalars().all()
     assert claims == ["mentor"]
     assert len(inbox(branch.admin, branch.mentor["id"], "pairing_contact_overdue")) == 1
+
+
+def test_an_officer_of_another_branch_cannot_manage_this_branchs_pairings_or_needs(branch):
+    staff = branch.pair("staff_non_party", "2026-09-01")
+    other = branch.admin.ok("POST", "/v1/org-units", 201, json={"name": "学生党支部", "kind": "branch"})
+    outsider = branch.college.add_member("孙丽", org_unit_id=other["id"])
+    branch.admin.ok("POST", f"/v1/members/{outsider['id']}/roles", 201, json={
+        "role": "secretary", "org_unit_id": other["id"], "started_on": "2026-01-01"})
+    theirs = _secretary_api(branch, outsider["id"])
+    body = {"mentor_id": branch.mentor["id"], "target_kind": "class", "target_class": "化学 2303 班"}
+    assert theirs.post("/v1/pairings", json=body).status_code == 403
+    assert theirs.post(f"/v1/pairings/{staff['id']}/end", json={"reason": "x"}).status_code == 403
+    assert theirs.request("PUT", f"/v1/org-units/{branch.branch_id}/pairing-settings",
+                          json={"contact_every_days": 7}).status_code == 403
+    need = branch.mentor_api.ok("POST", "/v1/needs", 201, json={"title": "办公用房紧张"})
+    assert theirs.post(f"/v1/needs/{need['id']}/assign", json={"assignee_id": outsider["id"]}).status_code == 403
+    # The branch's own secretary may.
+    _secretary_api(branch, branch.secretary["id"]).ok("POST", f"/v1/needs/{need['id']}/assign", json={
+        "assignee_id": branch.secretary["id"]})
+
+
+def _secretary_api(branch, person_id):
+    token = branch.admin.ok("POST", f"/v1/members/{person_id}/tokens", 201, json={"roles": ["secretary"]})["token"]
+    return branch.admin.as_(token)
