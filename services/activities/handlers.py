@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import calendar
 import uuid
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -29,10 +28,6 @@ VARIANT_FIELD = {"achievement": "level", "org_life": "meeting", "pairing_contact
 
 def period_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
-
-
-def today_in(tz_name: str) -> date:
-    return datetime.now(timezone.utc).astimezone(ZoneInfo(tz_name)).date()
 
 
 def month_end(period: str) -> date:
@@ -101,7 +96,7 @@ def validate_activity(data: ActivityCreate, member_timezone: str, *, via_activit
         raise InvalidInput.field("quantity", f"{data.kind} is counted per occurrence; quantity must be 1")
     if data.quantity > kind.max_quantity:
         raise InvalidInput.field("quantity", f"at most {kind.max_quantity} {kind.unit}s in one log")
-    if data.occurred_on > today_in(member_timezone):
+    if data.occurred_on > common_roster.today_in(member_timezone):
         raise InvalidInput.field("occurred_on", "cannot be in the future")
     return details.model_dump(mode="json")
 

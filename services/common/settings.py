@@ -96,6 +96,7 @@ class Settings:
     prestart_timeout_seconds: float
     rpc_timeout_seconds: float
     business_gauge_seconds: float
+    pairing_scan_interval_seconds: float
     extra: dict = field(default_factory=dict)
 
     @property
@@ -148,6 +149,7 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
         prestart_timeout_seconds=_float(env, "PRESTART_TIMEOUT_SECONDS", 60.0, 1.0),
         rpc_timeout_seconds=_float(env, "RPC_TIMEOUT_SECONDS", 10.0, 0.1),
         business_gauge_seconds=_float(env, "BUSINESS_GAUGE_SECONDS", 30.0, 0.1),
+        pairing_scan_interval_seconds=_float(env, "PAIRING_SCAN_INTERVAL_SECONDS", 3600.0, 0.05),
     )
 
 

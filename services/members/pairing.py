@@ -12,8 +12,7 @@ replica never announces the same overdue twice.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -23,6 +22,7 @@ from services.common.contracts.activities import ActivityApproved, ActivityLogge
 from services.common.contracts.pairing import PairingContactOverdue, PairingEnded, PairingFormed
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.roster import DEFAULT_TIMEZONE, today_in
 from services.members import models, statuses
 from services.members import pairing_schemas as schemas
 from services.members.handlers import _org_unit, _person
@@ -37,7 +37,7 @@ TARGET_KINDS = models.PAIRING_TARGET_KINDS
 
 def tenant_today(session, tenant_id: uuid.UUID) -> date:
     zone = session.execute(select(models.tenants.c.timezone).where(models.tenants.c.id == tenant_id)).scalar()
-    return datetime.now(timezone.utc).astimezone(ZoneInfo(zone or "Asia/Shanghai")).date()
+    return today_in(zone or DEFAULT_TIMEZONE)
 
 
 def branch_of(session, tenant_id: uuid.UUID, org_unit_id: uuid.UUID) -> uuid.UUID:
@@ -370,10 +370,6 @@ def tenants_to_scan(session, tenant_id: uuid.UUID | None) -> list[tuple[uuid.UUI
     if tenant_id is not None:
         query = query.where(t.c.id == tenant_id)
     return [(r.id, r.timezone) for r in session.execute(query)]
-
-
-def local_today(zone: str) -> date:
-    return datetime.now(timezone.utc).astimezone(ZoneInfo(zone)).date()
 
 
 def scan_pairings(uow: UnitOfWork, tenant_id: uuid.UUID, today: date) -> int:

@@ -8,15 +8,15 @@ or again after a restart, announces nothing twice.
 from __future__ import annotations
 
 import logging
-import os
 
 from nameko.timer import Timer
 
 from services.common.consuming import handles
 from services.common.contracts.activities import ActivityApproved, ActivityLogged, ActivityRejected
 from services.common.errors import Forbidden, InvalidInput
+from services.common.roster import today_in
 from services.common.rpc import rpc
-from services.common.settings import ConfigError
+from services.common.settings import from_container
 from services.common.tenancy import PLATFORM_ADMIN, TENANT_KEY
 from services.common.validation import parse_uuid, validate
 from services.members import needs, pairing
@@ -24,27 +24,12 @@ from services.members import pairing_schemas as schemas
 
 log = logging.getLogger(__name__)
 
-SCAN_INTERVAL_VARIABLE = "PAIRING_SCAN_INTERVAL_SECONDS"
-
-
-def scan_interval_seconds(env=None) -> float:
-    env = os.environ if env is None else env
-    raw = env.get(SCAN_INTERVAL_VARIABLE, "3600")
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{SCAN_INTERVAL_VARIABLE}: expected a number of seconds, got {raw!r}") from None
-    if not 0.05 <= value <= 86400:
-        raise ConfigError(f"{SCAN_INTERVAL_VARIABLE}: must be between 0.05 and 86400, got {raw}")
-    return value
-
-
 class ScanTimer(Timer):
     """nameko's timer with its interval read when the container starts (not when the class is
     defined), so a deployment or a test sets it through the environment."""
 
     def setup(self):
-        self.interval = scan_interval_seconds()
+        self.interval = from_container(self.container).pairing_scan_interval_seconds
 
 
 def _flag(value, field: str) -> bool:
@@ -150,7 +135,7 @@ class PairingEndpoints:
         totals = {"tenants": 0, "pairing_contact_overdue": 0, "need_overdue": 0,
                   "on": on.isoformat() if on else None}
         for tenant, zone in tenants:
-            today = on or pairing.local_today(zone)
+            today = on or today_in(zone)
             try:
                 with self.db.transaction() as uow:
                     totals["pairing_contact_overdue"] += pairing.scan_pairings(uow, tenant, today)

@@ -63,10 +63,10 @@ def branch(api):
 
 
 @pytest.fixture
-def fast_scan_api(monkeypatch, start_service):
+def fast_scan_api(start_service):
     """Every service, with members' overdue timer ticking every 0.2 s (read when members starts)."""
-    monkeypatch.setenv("PAIRING_SCAN_INTERVAL_SECONDS", "0.2")
-    for name in ("members", "activities", "points", "notify"):
+    start_service("members", PAIRING_SCAN_INTERVAL_SECONDS="0.2")
+    for name in ("activities", "points", "notify"):
         start_service(name)
     port = free_port()
     start_service("gateway", HTTP_PORT=port)
