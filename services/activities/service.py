@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from services.activities import handlers, models, schemas
 from services.activities.gauges import refresh_four_duties
@@ -52,6 +53,18 @@ class ActivitiesService(RosterFollower):
         with self.db.transaction() as uow:
             return handlers.add_kind(uow, self.caller.tenant_id, data)
 
+    def _members(self, member_ids: list) -> Iterator[dict]:
+        """The members to log for, in order, shaped like members' get_member (the fields logging reads).
+
+        Lazily, so a bulk list still stops at its first unknown member or invalid entry, as before.
+        """
+        # Our own roster read model spares an RPC per member; members it has not learnt yet (events
+        # are consumed eventually) are asked of the members service, which also gives the 404s.
+        with self.db.reader() as session:
+            known = handlers.known_members(session, self.caller.tenant_id, list(member_ids))
+        for member_id in member_ids:
+            yield known.get(member_id) or self.members.get_member(str(member_id))
+
     def _validated(self, data, member: dict) -> dict:
         with self.db.reader() as session:
             kind = handlers.kind_of(session, self.caller.tenant_id, data.kind)
@@ -61,9 +74,8 @@ class ActivitiesService(RosterFollower):
     def log_activity(self, payload: dict) -> dict:
         data = validate(schemas.ActivityCreate, payload)
         self.caller.require_self_or_officer(data.member_id)
-        # The roster answers now (RPC): the member must exist in this tenant, and the month is
-        # computed in the tenant's time zone.
-        member = self.members.get_member(str(data.member_id))
+        # The member must exist in this tenant, and "not in the future" is judged in its time zone.
+        member = next(self._members([data.member_id]))
         details = self._validated(data, member)
         return self.db.once_per_request(lambda uow: handlers.log_activity(
             uow, self.caller.tenant_id, member, data, details, self.caller.caller_id, by_officer=self.caller.is_officer))
@@ -74,8 +86,7 @@ class ActivitiesService(RosterFollower):
         self._require_officer()
         data = validate(schemas.BulkActivityCreate, payload)
         prepared = []
-        for index, member_id in enumerate(data.member_ids):
-            member = self.members.get_member(str(member_id))
+        for index, (member_id, member) in enumerate(zip(data.member_ids, self._members(data.member_ids))):
             one = data.for_member(member_id)
             try:
                 details = self._validated(one, member)

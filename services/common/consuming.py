@@ -12,17 +12,26 @@ Only after the retry or dead-letter copy is confirmed by the broker is the origi
 that publish fails the original is requeued, so a message is never lost between the two.
 Delivery guarantee relied on: at-least-once. Handlers must be idempotent, which
 `DatabaseHandle.process_once` provides.
+
+`handles(..., batch=True)` is the same entrypoint for the hot paths: it gathers the messages that
+arrive together (up to EVENT_BATCH_SIZE, waiting at most EVENT_BATCH_WAIT_MS when idle) and hands
+them to one worker as an `EventBatch`, which `DatabaseHandle.process_batch` applies in a single
+transaction. If the batch fails, each of its messages is handled again alone, with the retry and
+dead-letter rules above, so batching changes the cost of an event and nothing else.
 """
 from __future__ import annotations
 
 import logging
 from functools import partial
 
+import eventlet
+
 from kombu.pools import producers
 from kombu import Connection
 from nameko.containers import WorkerContext  # noqa: F401  (documented type of worker_ctx)
 from nameko.events import EventHandler, SERVICE_POOL
 from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import QueueConsumer
 
 from services.common import metrics, topology
 from services.common.contracts import Event, parse_event
@@ -57,11 +66,17 @@ class ReliableEventHandler(EventHandler):
     def _count(self, outcome: str) -> None:
         metrics.EVENTS_CONSUMED.labels(self.container.service_name, self.event_type, outcome).inc()
 
-    def handle_message(self, body, message):
+    def _parsed(self, body, message) -> Event | None:
+        """The message's event, or None when it breaks the contract (then it is dead-lettered)."""
         try:
-            event = parse_event(self.contract, body)
+            return parse_event(self.contract, body)
         except ContractViolation as exc:
             self._finish(message, self._dead_letter, message, str(exc), "ContractViolation")
+            return None
+
+    def handle_message(self, body, message):
+        event = self._parsed(body, message)
+        if event is None:
             return
         context_data = self.unpack_message_headers(message)
         try:
@@ -136,4 +151,106 @@ class ReliableEventHandler(EventHandler):
         self._connection.release()
 
 
-handles = ReliableEventHandler.decorator
+class EventBatch:
+    """Events a batch handler gets together, each with the context headers its message carried."""
+
+    def __init__(self, items: list[tuple[Event, dict]]):
+        self.items = items
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class BatchQueueConsumer(QueueConsumer):
+    """The queue consumer of batch handlers (its own connection and channel).
+
+    nameko's prefetch is max_workers per queue, which would cap a batch at ten messages. Twice
+    the batch size lets the next batch arrive while one is being applied; batches themselves run
+    one at a time per handler, so this does not multiply the workers (nameko#428 is about
+    prefetching more messages than there are workers to take them).
+    """
+
+    @property
+    def prefetch_count(self):
+        return 2 * from_container(self.container).event_batch_size
+
+
+class BatchEventHandler(ReliableEventHandler):
+    queue_consumer = BatchQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        self.batch_size = self.settings.event_batch_size
+        self.batch_wait = self.settings.event_batch_wait_ms / 1000
+        self._pending: list[tuple[Event, object, dict]] = []
+        self._in_flight = False
+        self._timer = None
+
+    def handle_message(self, body, message):
+        event = self._parsed(body, message)
+        if event is None:
+            return
+        self._pending.append((event, message, self.unpack_message_headers(message)))
+        if self._in_flight:
+            return  # taken when the running batch ends
+        if len(self._pending) >= self.batch_size:
+            self._flush()
+        elif self._timer is None:
+            self._timer = self.container.spawn_managed_thread(self._flush_after_wait)
+
+    def _flush_after_wait(self):
+        eventlet.sleep(self.batch_wait)
+        self._timer = None
+        if not self._in_flight:
+            self._flush()
+
+    def _flush(self):
+        pending, self._pending = self._pending[:self.batch_size], self._pending[self.batch_size:]
+        if not pending:
+            return
+        # The same order of per-member locks in every batch and replica, so two batches cannot
+        # deadlock on each other; events of one member keep their delivery order (stable sort).
+        pending.sort(key=lambda item: (str(item[0].tenant_id), str(getattr(item[0], "member_id", ""))))
+        self._in_flight = True
+        if not self._spawn(pending, partial(self.handle_batch_result, pending)):
+            self._in_flight = False
+
+    def _spawn(self, pending, handle_result) -> bool:
+        batch = EventBatch([(event, context) for event, _, context in pending])
+        try:
+            self.container.spawn_worker(self, (batch,), {}, context_data=pending[0][2], handle_result=handle_result)
+        except ContainerBeingKilled:
+            for _, message, _ in pending:
+                self.queue_consumer.requeue_message(message)
+            return False
+        return True
+
+    def handle_batch_result(self, pending, worker_ctx, result=None, exc_info=None):
+        self._in_flight = False
+        if exc_info is None:
+            duplicates = len(pending) - result
+            for index, (_, message, _) in enumerate(pending):
+                self._count("duplicate" if index < duplicates else "processed")
+                self.queue_consumer.ack_message(message)
+        elif len(pending) == 1:
+            self.handle_message_processed(pending[0][1], None, exc_info)
+        else:
+            log.warning("a batch of %d %s failed (%s: %s); handling each of them alone",
+                        len(pending), self.event_type, exc_info[0].__name__, exc_info[1])
+            for item in pending:
+                self._spawn([item], partial(self.handle_single_result, item[1]))
+        if self._pending:
+            self._flush()
+        return result, exc_info
+
+    def handle_single_result(self, message, worker_ctx, result=None, exc_info=None):
+        self.handle_message_processed(message, None if exc_info else result > 0, exc_info)
+        return result, exc_info
+
+
+def handles(contract: type[Event], batch: bool = False, **kwargs):
+    """Decorate a service method as the consumer of `contract` events (see the module's doc)."""
+    return (BatchEventHandler if batch else ReliableEventHandler).decorator(contract, **kwargs)

@@ -17,7 +17,7 @@ import json
 import logging
 import uuid
 from datetime import datetime, timezone
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import (
@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from services.common import metrics
+from services.common import logs, metrics
 from services.common.contracts import Event
 from services.common.settings import Settings, from_container
 from services.common.tenancy import CALLER_KEY, CORRELATION_KEY, REQUEST_KEY, ROLES_KEY, TENANT_KEY
@@ -105,26 +105,40 @@ class UnitOfWork:
         self._tables = tables
         self._context_headers = context_headers
         self.published: list[Event] = []
+        self._outbox_rows: list[dict] = []
+        self._memo: dict = {}
 
     def publish(self, event: Event) -> None:
         self.publish_many([event])
 
-    def publish_many(self, events: list[Event], batch_size: int = 1000) -> None:
-        """Write events to the outbox in batches of rows (a roster import has thousands)."""
+    def publish_many(self, events: list[Event]) -> None:
+        """Queue events for the outbox; `flush` writes them, just before the commit."""
         correlation_id = self._context_headers.get("correlation_id")
-        rows = []
         for event in events:
             if event.correlation_id is None and correlation_id:
                 event = event.model_copy(update={"correlation_id": correlation_id})
-            rows.append({"event_id": event.event_id, "source": event.source, "event_type": event.event_type,
-                         "tenant_id": event.tenant_id, "payload": event.to_message(),
-                         "headers": self._context_headers})
+            self._outbox_rows.append({
+                "event_id": event.event_id, "source": event.source, "event_type": event.event_type,
+                "tenant_id": event.tenant_id, "payload": event.to_message(), "headers": self._context_headers})
             self.published.append(event)
+
+    def carry(self, context_headers: dict) -> None:
+        """Give the events published from here on this context (a batch changes it per event)."""
+        self._context_headers = context_headers
+
+    def remember(self, key, compute: Callable[[], T]) -> T:
+        """`compute()` once per transaction for `key`: a batch of events priced by the same rule
+        set reads it once. Only for what this transaction itself does not change."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def flush(self, batch_size: int = 1000) -> None:
+        """Write the queued outbox rows, many per statement (a batch or a roster import has
+        thousands), and wake the relay; NOTIFY is transactional, so it wakes only on commit."""
+        rows, self._outbox_rows = self._outbox_rows, []
         for start in range(0, len(rows), batch_size):
             self.session.execute(self._tables.outbox.insert(), rows[start:start + batch_size])
-
-    def flush_notify(self) -> None:
-        # NOTIFY is transactional: the relay is woken only when this commit lands.
         if self.published:
             self.session.execute(text("SELECT pg_notify(:c, '')"), {"c": self._tables.channel})
 
@@ -161,7 +175,7 @@ class DatabaseHandle:
             with session.begin():
                 uow = UnitOfWork(session, self._provider.tables, self._context_headers())
                 yield uow
-                uow.flush_notify()
+                uow.flush()
         metrics.count_committed(self._worker_ctx.service_name, uow.published)
 
     @contextlib.contextmanager
@@ -221,6 +235,43 @@ class DatabaseHandle:
                 return False
             apply(uow, event)
         return True
+
+
+    def process_batch(self, batch: Iterable[tuple[Event, dict]], apply: Callable[[UnitOfWork, Event], None]) -> int:
+        """Apply each event of a batch not yet applied by this entrypoint, all in one transaction.
+
+        One commit, one connection checkout and one marker insert serve the whole batch, which is
+        where a consumer's time went when each event had its own transaction. Each event's
+        effects publish with the context its own message carried (tenant, correlation id). If any
+        event fails, nothing of the batch commits and the caller retries the events one by one,
+        so one bad event costs its neighbours a retry, never their effect. Returns how many
+        events were applied; the rest were duplicates.
+        """
+        items = list(batch)
+        if not items:
+            return 0
+        consumer = self._entrypoint_name()
+        processed = self._provider.tables.processed
+        with self.transaction() as uow:
+            fresh = {str(event_id) for event_id in uow.session.execute(
+                insert(processed)
+                .values([{"consumer": consumer, "event_id": e.event_id, "tenant_id": e.tenant_id} for e, _ in items])
+                .on_conflict_do_nothing()
+                .returning(processed.c.event_id)
+            ).scalars()}
+            applied = 0
+            for event, headers in items:
+                key = str(event.event_id)
+                # A copy redelivered into the same batch finds its id already taken here.
+                if key not in fresh:
+                    log.info("skipping duplicate %s %s for %s", event.event_type, event.event_id, consumer)
+                    continue
+                fresh.discard(key)
+                logs.bind(headers.get(TENANT_KEY), headers.get(CORRELATION_KEY))
+                uow.carry({k: headers[k] for k in PROPAGATED_CONTEXT if headers.get(k) is not None})
+                apply(uow, event)
+                applied += 1
+        return applied
 
 
 class Database(DependencyProvider):

@@ -77,12 +77,18 @@ def configure(service: str, level: str = "INFO", fmt: str = "json") -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
+def bind(tenant_id, correlation_id) -> None:
+    """Name the tenant and correlation id on the log lines that follow in this green thread. A
+    batch handler rebinds per event, so each line names the hop it belongs to."""
+    _context.tenant_id = tenant_id
+    _context.correlation_id = correlation_id
+
+
 class LogContext(DependencyProvider):
     """Puts the worker's tenant and correlation id on every log line it writes."""
 
     def worker_setup(self, worker_ctx):
-        _context.tenant_id = worker_ctx.data.get(TENANT_KEY)
-        _context.correlation_id = worker_ctx.data.get(CORRELATION_KEY)
+        bind(worker_ctx.data.get(TENANT_KEY), worker_ctx.data.get(CORRELATION_KEY))
 
     def worker_teardown(self, worker_ctx):
         _context.tenant_id = None

@@ -97,6 +97,8 @@ class Settings:
     rpc_timeout_seconds: float
     business_gauge_seconds: float
     pairing_scan_interval_seconds: float
+    event_batch_size: int
+    event_batch_wait_ms: int
     extra: dict = field(default_factory=dict)
 
     @property
@@ -150,6 +152,8 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
         rpc_timeout_seconds=_float(env, "RPC_TIMEOUT_SECONDS", 10.0, 0.1),
         business_gauge_seconds=_float(env, "BUSINESS_GAUGE_SECONDS", 30.0, 0.1),
         pairing_scan_interval_seconds=_float(env, "PAIRING_SCAN_INTERVAL_SECONDS", 3600.0, 0.05),
+        event_batch_size=_int(env, "EVENT_BATCH_SIZE", 50, 1, 1000),
+        event_batch_wait_ms=_int(env, "EVENT_BATCH_WAIT_MS", 5, 0, 10000),
     )
 
 

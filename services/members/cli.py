@@ -102,7 +102,7 @@ def main(argv=None) -> int:
                           f"{m['category']:<8} {m['department'] or ''}")
                 print(f"{result['total']} people", file=sys.stderr)
                 return 0
-            uow.flush_notify()
+            uow.flush()
     except DomainError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

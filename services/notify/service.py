@@ -5,7 +5,7 @@ The in-app inbox is the channel always on; email and the branch robots are deliv
 """
 from __future__ import annotations
 
-from services.common.consuming import handles
+from services.common.consuming import EventBatch, handles
 from services.common.contracts.activities import ActivityDayScheduled, ActivityLogged, ActivityRejected
 from services.common.contracts.members import MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred
 from services.common.contracts.pairing import NeedAssigned, NeedOverdue, NeedResolved, PairingContactOverdue
@@ -39,9 +39,9 @@ class NotifyService:
     delivery = DeliveryWorker()
     reminders = ReminderScheduler()
 
-    @handles(PointsAwarded)
-    def on_points_awarded(self, event: PointsAwarded) -> bool:
-        return self.db.process_once(event, handlers.notice_for_points)
+    @handles(PointsAwarded, batch=True)  # one per activity, and one per deduction at month close
+    def on_points_awarded(self, batch: EventBatch) -> int:
+        return self.db.process_batch(batch, handlers.notice_for_points)
 
     @handles(MonthClosed)
     def on_month_closed(self, event: MonthClosed) -> bool:
@@ -67,9 +67,9 @@ class NotifyService:
     def on_activity_day_scheduled(self, event: ActivityDayScheduled) -> bool:
         return self.db.process_once(event, handlers.remember_activity_day)
 
-    @handles(ActivityLogged)
-    def on_activity_logged(self, event: ActivityLogged) -> bool:
-        return self.db.process_once(event, handlers.mark_duty)
+    @handles(ActivityLogged, batch=True)
+    def on_activity_logged(self, batch: EventBatch) -> int:
+        return self.db.process_batch(batch, handlers.mark_duty)
 
     @handles(ActivityRejected)
     def on_activity_rejected(self, event: ActivityRejected) -> bool:

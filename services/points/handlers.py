@@ -110,7 +110,8 @@ def save_rule_set(uow: UnitOfWork, tenant_id, org_unit_id, effective_from: date,
 def _bump_balances(session, tenant_id, member_id, org_unit_id, period: str, dimension: str, delta: int) -> None:
     # A month or year is ranked in the unit the member ended it in (or is in now).
     table = models.balances
-    units = {p: unit_on(session, tenant_id, member_id, period_end(p), org_unit_id) for p in (period, period[:4])}
+    at_ends = session.execute(select(*(_unit_at(tenant_id, member_id, period_end(p)) for p in (period, period[:4])))).one()
+    units = {p: unit or org_unit_id for p, unit in zip((period, period[:4]), at_ends)}
     rows = [dict(tenant_id=tenant_id, member_id=member_id, org_unit_id=units[p], period=p, dimension=d, points=delta)
             for p in (period, period[:4]) for d in (dimension, "total")]
     stmt = insert(table).values(rows)
@@ -119,7 +120,10 @@ def _bump_balances(session, tenant_id, member_id, org_unit_id, period: str, dime
         set_={"points": table.c.points + stmt.excluded.points, "org_unit_id": stmt.excluded.org_unit_id}))
 
 
-def _append(uow: UnitOfWork, event, facts: dict, rule: rules.Rule, rs: rules.RuleSet, delta: int, reason: str) -> None:
+def _append(uow: UnitOfWork, event, facts: dict, rule: rules.Rule, rs: rules.RuleSet, delta: int, reason: str,
+            month_before: int | None = None) -> None:
+    """Write one ledger entry, its balances and its notice. `month_before`, when the caller has
+    it (read under the member's lock), is the month's total before this entry."""
     session = uow.session
     entry_id = new_id()
     inserted = session.execute(insert(models.ledger_entries).values(
@@ -135,25 +139,46 @@ def _append(uow: UnitOfWork, event, facts: dict, rule: rules.Rule, rs: rules.Rul
     uow.publish(PointsAwarded(
         tenant_id=event.tenant_id, entry_id=entry_id, member_id=facts["member_id"], org_unit_id=facts["org_unit_id"],
         activity_id=facts["activity_id"], kind=facts["kind"], delta=delta, period=facts["period"],
-        period_total=earned(session, event.tenant_id, facts["member_id"], facts["period"]), reason=reason[:200],
+        period_total=(month_before + delta if month_before is not None
+                      else earned(session, event.tenant_id, facts["member_id"], facts["period"])),
+        reason=reason[:200],
         correlation_id=event.correlation_id,
     ))
 
 
-def _rule_for(session, event, facts: dict) -> tuple[rules.Rule, rules.RuleSet]:
-    rs = resolve(session, event.tenant_id, facts["org_unit_id"], facts["occurred_on"])
+def _rule_for(uow: UnitOfWork, event, facts: dict) -> tuple[rules.Rule, rules.RuleSet]:
+    key = ("rule_set", event.tenant_id, facts["org_unit_id"], facts["occurred_on"])
+    rs = uow.remember(key, lambda: resolve(uow.session, event.tenant_id, facts["org_unit_id"], facts["occurred_on"]))
     rule = rs.rules.get(facts["kind"])
     if rule is None:
         raise NoRuleForKind(f"kind {facts['kind']!r} has no points rule")
     return rule, rs
 
 
-def _value(session, event, facts: dict, rule: rules.Rule, exclude_current: int = 0) -> rules.Award:
-    t, m, p = event.tenant_id, facts["member_id"], facts["period"]
+def _standing(session, event, facts: dict, rule: rules.Rule) -> dict:
+    """What the member has earned so far, in one read: under this rule this month, on the
+    activity's day and this year (for the caps), and in all this month (for the notice)."""
+    ledger = models.ledger_entries
+    period, same_rule = facts["period"], ledger.c.rule_key == rule.key
+
+    def total(*where):
+        return func.coalesce(func.sum(ledger.c.delta).filter(and_(*where)), 0)
+
+    row = session.execute(select(
+        total(same_rule, ledger.c.period == period).label("rule_month"),
+        total(same_rule, ledger.c.period == period, ledger.c.occurred_on == facts["occurred_on"]).label("rule_day"),
+        total(same_rule).label("rule_year"),
+        total(ledger.c.period == period).label("month"),
+    ).where(ledger.c.tenant_id == event.tenant_id, ledger.c.member_id == facts["member_id"],
+            ledger.c.period.like(f"{period[:4]}-%"))).one()
+    return {k: int(v) for k, v in row._mapping.items()}
+
+
+def _value(standing: dict, facts: dict, rule: rules.Rule, exclude_current: int = 0) -> rules.Award:
     return rules.award(
-        rule, facts["quantity"], earned(session, t, m, p, rule.key) - exclude_current, variant=facts.get("variant"),
-        earned_today=earned(session, t, m, p, rule.key, day=facts["occurred_on"]) - exclude_current,
-        earned_this_year=earned(session, t, m, p, rule.key, year=True) - exclude_current)
+        rule, facts["quantity"], standing["rule_month"] - exclude_current, variant=facts.get("variant"),
+        earned_today=standing["rule_day"] - exclude_current,
+        earned_this_year=standing["rule_year"] - exclude_current)
 
 
 def _facts(session, event) -> dict:
@@ -178,23 +203,26 @@ def _has_entries(session, tenant_id, activity_id) -> bool:
 def accrue_for_activity(uow: UnitOfWork, event: ActivityLogged) -> None:
     session = uow.session
     facts = _facts(session, event)
-    rule, rs = _rule_for(session, event, facts)
+    rule, rs = _rule_for(uow, event, facts)
     _lock_member(session, event.tenant_id, event.member_id)
     # A decision may overtake the log on another queue: never let the log overwrite it.
-    session.execute(insert(models.activity_facts).values(status=event.status, **facts).on_conflict_do_nothing())
-    status = _stored_status(session, event.activity_id)
+    first = session.execute(insert(models.activity_facts).values(status=event.status, **facts)
+                            .on_conflict_do_nothing().returning(models.activity_facts.c.status)).first()
+    # Only an event about this activity that came first (a decision) can have left ledger entries.
+    status = event.status if first else _stored_status(session, event.activity_id)
     if status == "rejected" or (rule.requires_approval and status != "approved"):
         return
-    if _has_entries(session, event.tenant_id, event.activity_id):
+    if not first and _has_entries(session, event.tenant_id, event.activity_id):
         return
-    decision = _value(session, event, facts, rule)
-    _append(uow, event, facts, rule, rs, decision.delta, decision.reason)
+    standing = _standing(session, event, facts, rule)
+    decision = _value(standing, facts, rule)
+    _append(uow, event, facts, rule, rs, decision.delta, decision.reason, month_before=standing["month"])
 
 
 def on_approved(uow: UnitOfWork, event: ActivityApproved) -> None:
     session = uow.session
     facts = _facts(session, event)
-    rule, rs = _rule_for(session, event, facts)
+    rule, rs = _rule_for(uow, event, facts)
     _lock_member(session, event.tenant_id, event.member_id)
     stmt = insert(models.activity_facts).values(status="approved", **facts)
     session.execute(stmt.on_conflict_do_update(
@@ -202,14 +230,15 @@ def on_approved(uow: UnitOfWork, event: ActivityApproved) -> None:
         where=models.activity_facts.c.status != "rejected"))
     if _stored_status(session, event.activity_id) != "approved" or _has_entries(session, event.tenant_id, event.activity_id):
         return
-    decision = _value(session, event, facts, rule)
-    _append(uow, event, facts, rule, rs, decision.delta, decision.reason)
+    standing = _standing(session, event, facts, rule)
+    decision = _value(standing, facts, rule)
+    _append(uow, event, facts, rule, rs, decision.delta, decision.reason, month_before=standing["month"])
 
 
 def on_rejected(uow: UnitOfWork, event: ActivityRejected) -> None:
     session = uow.session
     facts = _facts(session, event)
-    rule, rs = _rule_for(session, event, facts)
+    rule, rs = _rule_for(uow, event, facts)
     _lock_member(session, event.tenant_id, event.member_id)
     stmt = insert(models.activity_facts).values(status="rejected", **facts)
     session.execute(stmt.on_conflict_do_update(index_elements=["activity_id"], set_={"status": "rejected"}))
@@ -221,7 +250,7 @@ def on_rejected(uow: UnitOfWork, event: ActivityRejected) -> None:
 def on_corrected(uow: UnitOfWork, event: ActivityCorrected) -> None:
     session = uow.session
     facts = _facts(session, event)
-    rule, rs = _rule_for(session, event, facts)
+    rule, rs = _rule_for(uow, event, facts)
     _lock_member(session, event.tenant_id, event.member_id)
     stmt = insert(models.activity_facts).values(status="approved", **facts)
     session.execute(stmt.on_conflict_do_update(index_elements=["activity_id"], set_={"quantity": event.quantity}))
@@ -229,7 +258,7 @@ def on_corrected(uow: UnitOfWork, event: ActivityCorrected) -> None:
     if status == "rejected" or (rule.requires_approval and status != "approved"):
         return
     current = earned(session, event.tenant_id, event.member_id, event.period, activity_id=event.activity_id)
-    decision = _value(session, event, facts, rule, exclude_current=current)
+    decision = _value(_standing(session, event, facts, rule), facts, rule, exclude_current=current)
     diff = decision.delta - current
     if diff:
         _append(uow, event, facts, rule, rs, diff,

@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 from nameko.timer import timer
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.consuming import handles
+from services.common.consuming import EventBatch, handles
 from services.common.contracts.activities import (
     ActivityApproved, ActivityCorrected, ActivityKindAdded, ActivityDayScheduled, ActivityLogged, ActivityRejected,
 )
@@ -88,9 +88,9 @@ class PointsService(RosterFollower):
                 log.exception("scheduled close of %s for org unit %s failed; next tick retries", period, org_unit_id)
         return closed
 
-    @handles(ActivityLogged)
-    def on_activity_logged(self, event: ActivityLogged) -> bool:
-        return self.db.process_once(event, handlers.accrue_for_activity)
+    @handles(ActivityLogged, batch=True)  # the hot path: one event per activity logged
+    def on_activity_logged(self, batch: EventBatch) -> int:
+        return self.db.process_batch(batch, handlers.accrue_for_activity)
 
     @handles(ActivityApproved)
     def on_activity_approved(self, event: ActivityApproved) -> bool:
