@@ -270,7 +270,7 @@ def import_roster(uow: UnitOfWork, tenant_id: uuid.UUID, branch_id: uuid.UUID, c
         groups |= {v["name"]: type("Unit", (), {"id": v["id"]}) for v in values}
         report["groups_created"] = len(values)
         uow.publish_many([OrgUnitChanged(tenant_id=tenant_id, org_unit_id=v["id"], parent_id=branch_id, kind="group",
-                                         name=v["name"], change="created") for v in values], BATCH)
+                                         name=v["name"], change="created") for v in values])
 
     inserts, updates, history, moves, events = [], [], [], [], []
     ids = {n: r.id for n, r in existing.items()}
@@ -358,7 +358,7 @@ def import_roster(uow: UnitOfWork, tenant_id: uuid.UUID, branch_id: uuid.UUID, c
         events += [ActivistAssigned(tenant_id=tenant_id, activist_id=x["activist_id"], follower_id=x["follower_id"],
                                     org_unit_id=unit_of[x["activist_id"]], assigned_on=today) for x in fresh]
         report["followers_assigned"] = len(fresh)
-    uow.publish_many(events, BATCH)
+    uow.publish_many(events)
     report["events"] = len(events)
     progress("events", len(events), len(events))
     report["status"] = "imported" if not errors else "partially_imported"
