@@ -151,17 +151,8 @@ class ReliableEventHandler(EventHandler):
         self._connection.release()
 
 
-class EventBatch:
-    """Events a batch handler gets together, each with the context headers its message carried."""
-
-    def __init__(self, items: list[tuple[Event, dict]]):
-        self.items = items
-
-    def __iter__(self):
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
+# Events a batch handler gets together, each with the context headers its message carried.
+EventBatch = list[tuple[Event, dict]]
 
 
 class BatchQueueConsumer(QueueConsumer):
@@ -219,7 +210,7 @@ class BatchEventHandler(ReliableEventHandler):
             self._in_flight = False
 
     def _spawn(self, pending, handle_result) -> bool:
-        batch = EventBatch([(event, context) for event, _, context in pending])
+        batch = [(event, context) for event, _, context in pending]
         try:
             self.container.spawn_worker(self, (batch,), {}, context_data=pending[0][2], handle_result=handle_result)
         except ContainerBeingKilled:

@@ -17,7 +17,7 @@ import json
 import logging
 import uuid
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import (
@@ -97,6 +97,12 @@ def make_engine(settings: Settings, pool_size: int | None = None) -> Engine:
     )
 
 
+def _propagated(context: dict) -> dict:
+    """Only the context this system defines travels on: a consumed message also carries broker
+    headers (x-death, with datetimes) that must not leak into new events."""
+    return {k: context[k] for k in PROPAGATED_CONTEXT if context.get(k) is not None}
+
+
 class UnitOfWork:
     """One database transaction. Events given to `publish` commit with it or not at all."""
 
@@ -163,10 +169,7 @@ class DatabaseHandle:
         return self._provider.engine
 
     def _context_headers(self) -> dict:
-        # Only the context this system defines travels on: a consumed message also carries
-        # broker headers (x-death, with datetimes) that must not leak into new events.
-        data = self._worker_ctx.context_data
-        return {k: data[k] for k in PROPAGATED_CONTEXT if data.get(k) is not None}
+        return _propagated(self._worker_ctx.context_data)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:
@@ -222,22 +225,9 @@ class DatabaseHandle:
 
     def process_once(self, event: Event, apply: Callable[[UnitOfWork, Event], None]) -> bool:
         """Apply `event` unless this entrypoint has already applied it. False on a duplicate."""
-        consumer = self._entrypoint_name()
-        with self.transaction() as uow:
-            marker = uow.session.execute(
-                insert(self._provider.tables.processed)
-                .values(consumer=consumer, event_id=event.event_id, tenant_id=event.tenant_id)
-                .on_conflict_do_nothing()
-                .returning(self._provider.tables.processed.c.event_id)
-            ).first()
-            if marker is None:
-                log.info("skipping duplicate %s %s for %s", event.event_type, event.event_id, consumer)
-                return False
-            apply(uow, event)
-        return True
+        return self.process_batch([(event, self._worker_ctx.context_data)], apply) == 1
 
-
-    def process_batch(self, batch: Iterable[tuple[Event, dict]], apply: Callable[[UnitOfWork, Event], None]) -> int:
+    def process_batch(self, batch: list[tuple[Event, dict]], apply: Callable[[UnitOfWork, Event], None]) -> int:
         """Apply each event of a batch not yet applied by this entrypoint, all in one transaction.
 
         One commit, one connection checkout and one marker insert serve the whole batch, which is
@@ -247,20 +237,19 @@ class DatabaseHandle:
         so one bad event costs its neighbours a retry, never their effect. Returns how many
         events were applied; the rest were duplicates.
         """
-        items = list(batch)
-        if not items:
+        if not batch:
             return 0
         consumer = self._entrypoint_name()
         processed = self._provider.tables.processed
         with self.transaction() as uow:
             fresh = {str(event_id) for event_id in uow.session.execute(
                 insert(processed)
-                .values([{"consumer": consumer, "event_id": e.event_id, "tenant_id": e.tenant_id} for e, _ in items])
+                .values([{"consumer": consumer, "event_id": e.event_id, "tenant_id": e.tenant_id} for e, _ in batch])
                 .on_conflict_do_nothing()
                 .returning(processed.c.event_id)
             ).scalars()}
             applied = 0
-            for event, headers in items:
+            for event, headers in batch:
                 key = str(event.event_id)
                 # A copy redelivered into the same batch finds its id already taken here.
                 if key not in fresh:
@@ -268,7 +257,7 @@ class DatabaseHandle:
                     continue
                 fresh.discard(key)
                 logs.bind(headers.get(TENANT_KEY), headers.get(CORRELATION_KEY))
-                uow.carry({k: headers[k] for k in PROPAGATED_CONTEXT if headers.get(k) is not None})
+                uow.carry(_propagated(headers))
                 apply(uow, event)
                 applied += 1
         return applied
