@@ -14,7 +14,9 @@ In one run, on one machine:
     per step, so measuring does not poll per activity. Both columns default to now(), the
     start of the writing transaction, which precedes its commit by that transaction's length;
 (c) each service process's peak resident memory (VmHWM);
-(d) the best sustained end-to-end rate against the raw ceiling.
+(d) the best sustained end-to-end rate against the raw ceiling;
+(e) the edge's own ceiling: how many requests a second the gateway answers, alone and with one
+    RPC behind it, when nothing is written.
 
     .venv/bin/python benchmarks/throughput.py [--rates 50,100,200,400,600] [--step-seconds 15]
 """
@@ -52,9 +54,10 @@ from services.common.settings import load  # noqa: E402
 from tests.support.infra import PG_ADMIN_URL, RABBIT_API, RABBIT_AUTH, Api, free_port, service_env  # noqa: E402
 from tests.support.processes import SERVICES, SystemProcesses  # noqa: E402
 
-# Messages per activity on the way to the inbox: activity_logged is delivered to points and to
-# notify (four duties), points_awarded to notify; two publishes, three deliveries.
-PUBLISHES_PER_ACTIVITY, DELIVERIES_PER_ACTIVITY = 2, 3
+# Messages per activity on the way to the inbox. The load is org_life (a branch meeting), whose
+# activity_logged.org_life only points takes (notify takes the four duties, members pairing
+# contacts), and points_awarded goes to notify: two publishes, two deliveries.
+PUBLISHES_PER_ACTIVITY, DELIVERIES_PER_ACTIVITY = 2, 2
 
 
 def pct(values, p):
@@ -134,9 +137,12 @@ class Client:
         self.idle: list[http.client.HTTPConnection] = []
 
     def post(self, path: str, body: dict) -> tuple[int, bytes]:
+        return self.request("POST", path, body)
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
         conn = self.idle.pop() if self.idle else http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
-            conn.request("POST", path, body=json.dumps(body), headers={
+            conn.request(method, path, body=None if body is None else json.dumps(body), headers={
                 "Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
             response = conn.getresponse()
             data = response.read()
@@ -147,8 +153,12 @@ class Client:
         return response.status, data
 
 
-def run_step(client: Client, member_ids: list[str], rate: float, seconds: float, clients: int) -> dict:
-    total = int(rate * seconds)
+def run_step(client: Client, member_ids: list[str], rate: float, seconds: float, clients: int,
+             per_request: int = 1) -> dict:
+    """Offer `rate` activities/s for `seconds`. With `per_request` > 1 they go as attendance lists
+    (POST /v1/activities/bulk, one occurrence for that many members), rate / per_request a second."""
+    requests_per_second = rate / per_request
+    total = int(requests_per_second * seconds)
     pool = eventlet.GreenPool(clients)
     sent: list[float] = []
     accepted: dict[str, float] = {}
@@ -157,35 +167,64 @@ def run_step(client: Client, member_ids: list[str], rate: float, seconds: float,
 
     def send(i: int) -> None:
         sent_at = time.time()
-        sent.append(sent_at)
-        body = {"member_id": member_ids[i % len(member_ids)], "kind": "org_life", "occurred_on": "2026-11-03",
-                "details": {"meeting": "group_meeting", "topic": f"负载 {rate:g}/s 第 {i} 次"}}
+        sent.extend([sent_at] * per_request)
+        common = {"kind": "org_life", "occurred_on": "2026-11-03",
+                  "details": {"meeting": "group_meeting", "topic": f"负载 {rate:g}/s 第 {i} 次"}}
+        if per_request == 1:
+            path, body = "/v1/activities", {"member_id": member_ids[i % len(member_ids)], **common}
+        else:
+            first = i * per_request
+            path, body = "/v1/activities/bulk", {
+                "member_ids": [member_ids[(first + j) % len(member_ids)] for j in range(per_request)], **common}
         try:
-            status, data = client.post("/v1/activities", body)
+            status, data = client.post(path, body)
         except (OSError, http.client.HTTPException, socket.timeout) as exc:
-            refused.append(type(exc).__name__)
+            refused.extend([type(exc).__name__] * per_request)
             return
         if status == 201:
-            accepted[json.loads(data)["id"]] = now = time.time()
+            now = time.time()
+            answer = json.loads(data)
+            for activity in answer if isinstance(answer, list) else [answer]:
+                accepted[activity["id"]] = now
             answer_ms.append((now - sent_at) * 1000)
         else:
-            refused.append(f"{status} {data[:120]!r}")
+            refused.extend([f"{status} {data[:120]!r}"] * per_request)
 
     start_wall, start = time.time(), time.monotonic()
     shed = 0
     for i in range(total):
-        delay = start + i / rate - time.monotonic()
+        delay = start + i / requests_per_second - time.monotonic()
         if delay > 0:
             eventlet.sleep(delay)
         if pool.free() == 0:
             # Every client is waiting for an answer: the send is dropped rather than delayed, so
-            # the step keeps its length and the schedule its rate; `shed` says how many.
-            shed += 1
+            # the step keeps its length and the schedule its rate; `shed` says how many activities.
+            shed += per_request
             continue
         pool.spawn_n(send, i)
     pool.waitall()
-    return {"rate": rate, "total": total, "start": start_wall, "end": start_wall + seconds, "sent": sent,
-            "accepted": accepted, "answer_ms": answer_ms, "refused": refused, "shed": shed}
+    return {"rate": rate, "total": total * per_request, "start": start_wall, "end": start_wall + seconds,
+            "sent": sent, "accepted": accepted, "answer_ms": answer_ms, "refused": refused, "shed": shed}
+
+
+def edge_ceiling(client: Client, path: str, seconds: float, clients: int) -> float:
+    """Closed loop: `clients` green threads GET `path` back to back for `seconds`; answers/s.
+    What one request costs the HTTP edge (and an RPC) alone, with nothing behind it to write."""
+    done, deadline = [0], time.monotonic() + seconds
+
+    def loop() -> None:
+        while time.monotonic() < deadline:
+            status, _ = client.request("GET", path)
+            if status != 200:
+                raise RuntimeError(f"GET {path} answered {status}")
+            done[0] += 1
+
+    started = time.monotonic()
+    pool = eventlet.GreenPool(clients)
+    for _ in range(clients):
+        pool.spawn(loop)
+    pool.waitall()
+    return done[0] / (time.monotonic() - started)
 
 
 def cpu_seconds(system: SystemProcesses) -> dict[str, float]:
@@ -195,6 +234,32 @@ def cpu_seconds(system: SystemProcesses) -> dict[str, float]:
         with open(f"/proc/{proc.pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
         found[name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def machine_cpu() -> dict[str, float]:
+    """CPU seconds so far of what shares the machine with the services: all PostgreSQL processes,
+    the RabbitMQ node, this load generator, and the machine's idle time (from /proc/stat)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {"postgresql": 0.0, "rabbitmq": 0.0, "load generator": 0.0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                head, _, rest = stat.read().rpartition(")")
+        except OSError:
+            continue  # gone meanwhile
+        comm, fields = head.partition("(")[2], rest.split()
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if int(entry) == os.getpid():
+            found["load generator"] += used
+        elif comm.startswith("postgres"):
+            found["postgresql"] += used
+        elif comm.startswith("beam"):
+            found["rabbitmq"] += used
+    with open("/proc/stat") as stat:
+        found["idle"] = int(stat.readline().split()[4]) / tick
     return found
 
 
@@ -252,12 +317,17 @@ def main() -> None:
     parser.add_argument("--step-seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=200, help="concurrent HTTP clients")
     parser.add_argument("--members", type=int, default=200, help="activities are spread over this many members")
+    parser.add_argument("--per-request", type=int, default=1, metavar="N",
+                        help="1: one activity per request (POST /v1/activities); N > 1: attendance lists of N "
+                             "members (POST /v1/activities/bulk), each one request and N activities")
     parser.add_argument("--drain-seconds", type=float, default=30,
                         help="after each step, wait at most this long for its notices before the next")
     parser.add_argument("--broker-messages", type=int, default=20000, help="messages for the batched ceiling")
     parser.add_argument("--broker-single", type=int, default=2000, help="messages published one confirm at a time")
     parser.add_argument("--confirm-batch", type=int, default=100)
     parser.add_argument("--prefetch", type=int, default=100)
+    parser.add_argument("--edge-seconds", type=float, default=10, help="length of each edge-ceiling measurement")
+    parser.add_argument("--edge-clients", type=int, default=20, help="concurrent clients for the edge ceiling")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting for every service process, e.g. --env MAX_WORKERS=50 (repeatable)")
     args = parser.parse_args()
@@ -299,16 +369,18 @@ def main() -> None:
         warm = run_step(client, member_ids, 20, 1, args.clients)
         drain(engine, list(warm["accepted"]), 30)
 
+        shape = ("one activity per request" if args.per_request == 1
+                 else f"attendance lists of {args.per_request} (one request, {args.per_request} activities)")
         print(f"\n(b) end to end, every service its own process; open loop, {args.clients} concurrent clients, "
-              f"{args.step_seconds:g} s per step, {args.members} members", flush=True)
+              f"{args.step_seconds:g} s per step, {args.members} members, {shape}", flush=True)
         header = (f"  {'offered':>7} {'sent':>6} {'shed':>5} {'201':>6} {'refused':>7} {'done':>6} "
                   f"{'sustained':>9} {'in-window':>9}  {'sent->201 p50/p99':>17}  "
                   f"{'accepted->ledger p50/p95/p99':>28}  {'accepted->inbox p50/p95/p99':>27}  drain")
         print(header, flush=True)
         results = []
-        cpu_before, load_started = cpu_seconds(system), time.monotonic()
+        cpu_before, machine_before, load_started = cpu_seconds(system), machine_cpu(), time.monotonic()
         for rate in rates:
-            step = run_step(client, member_ids, rate, args.step_seconds, args.clients)
+            step = run_step(client, member_ids, rate, args.step_seconds, args.clients, args.per_request)
             drained = drain(engine, list(step["accepted"]), args.drain_seconds)
             s = summarise(engine, step)
             results.append(s)
@@ -325,13 +397,17 @@ def main() -> None:
               "step / step length.")
 
         load_seconds = time.monotonic() - load_started
-        cpu_after = cpu_seconds(system)
+        cpu_after, machine_after = cpu_seconds(system), machine_cpu()
         print(f"\n(c) per service process: peak resident memory (VmHWM), and CPU used during the "
               f"{load_seconds:.0f} s of steps and drains (100% = one core)")
         for name in SERVICES:
             kb = system.peak_rss_kb(name)
             used = cpu_after[name] - cpu_before[name]
             print(f"  {name:<11} {kb / 1024:7.1f} MiB   CPU {used:6.1f} s = {used / load_seconds * 100:5.1f}%")
+        print(f"  and beside them ({os.cpu_count()} cores; a PostgreSQL backend that exited meanwhile is not counted):")
+        for name in machine_after:
+            used = machine_after[name] - machine_before[name]
+            print(f"  {name:<15}           CPU {used:6.1f} s = {used / load_seconds * 100:5.1f}%")
 
         best = max(results, key=lambda r: r["sustained"])
         print("\n(d) against the raw ceiling")
@@ -340,6 +416,13 @@ def main() -> None:
         print(f"  each activity is {PUBLISHES_PER_ACTIVITY} confirmed publishes and {DELIVERIES_PER_ACTIVITY} "
               f"acked deliveries: the broker carried {best['sustained'] * DELIVERIES_PER_ACTIVITY:.0f} deliveries/s, "
               f"{best['sustained'] * DELIVERIES_PER_ACTIVITY / raw * 100:.2f}% of its ceiling")
+        print(f"\n(e) the edge alone, closed loop with {args.edge_clients} clients, {args.edge_seconds:g} s each: "
+              "the most requests a second it answers with nothing to write")
+        some_activity = next(iter(warm["accepted"]))
+        for label, path in (("GET /health (gateway only)", "/health"),
+                            ("GET /v1/activities/<id> (gateway, token, RPC, one read)", f"/v1/activities/{some_activity}")):
+            print(f"  {label:<58} {edge_ceiling(client, path, args.edge_seconds, args.edge_clients):7.0f} requests/s",
+                  flush=True)
     finally:
         system.stop_all()
         engine.dispose()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import uuid
 from datetime import date, timedelta
 
@@ -52,8 +53,10 @@ def fourth_thursday(year: int, month: int) -> date:
 def tenant_kind(session, tenant_id, key: str) -> Kind | None:
     row = session.execute(select(models.tenant_kinds).where(
         models.tenant_kinds.c.tenant_id == tenant_id, models.tenant_kinds.c.key == key)).first()
-    if row is None:
-        return None
+    return _custom_kind(row) if row is not None else None
+
+
+def _custom_kind(row) -> Kind:
     return Kind(key=row.key, title_zh=row.title_zh, details=CustomDetails, unit=row.unit,
                 max_quantity=row.max_quantity, needs_approval=row.needs_approval)
 
@@ -115,18 +118,28 @@ def _facts(row: dict) -> dict:
 def log_activity(uow: UnitOfWork, tenant_id: uuid.UUID, member: dict, data: ActivityCreate,
                  details: dict, logged_by: uuid.UUID | None, *, by_officer: bool = True,
                  activity_day_id: uuid.UUID | None = None) -> dict:
-    activity_id = new_id()
-    period = period_of(data.occurred_on)
-    status = "submitted" if kind_of(uow.session, tenant_id, data.kind).needs_approval and not by_officer else "approved"
-    row = dict(
-        id=activity_id, tenant_id=tenant_id, member_id=data.member_id,
-        org_unit_id=uuid.UUID(member["org_unit_id"]), kind=data.kind, occurred_on=data.occurred_on,
-        period=period, quantity=data.quantity, details=details, evidence=data.evidence,
-        status=status, logged_by=logged_by, note=data.note, activity_day_id=activity_day_id,
-    )
-    uow.session.execute(models.activities.insert().values(**row))
-    uow.publish(ActivityLogged(tenant_id=tenant_id, status=status, **_facts(row)))
-    return activity_dict(row)
+    return log_activities(uow, tenant_id, [(member, data, details)], logged_by, by_officer=by_officer,
+                          activity_day_id=activity_day_id)[0]
+
+
+def log_activities(uow: UnitOfWork, tenant_id: uuid.UUID, entries: list[tuple[dict, ActivityCreate, dict]],
+                   logged_by: uuid.UUID | None, *, by_officer: bool = True,
+                   activity_day_id: uuid.UUID | None = None) -> list[dict]:
+    """Store validated activities, (member, data, details) each, with one insert for all of them
+    (an attendance list is one statement, not one per member) and an activity_logged each."""
+    rows = []
+    for member, data, details in entries:
+        kind = uow.remember(("kind", tenant_id, data.kind), lambda: kind_of(uow.session, tenant_id, data.kind))
+        rows.append(dict(
+            id=new_id(), tenant_id=tenant_id, member_id=data.member_id,
+            org_unit_id=uuid.UUID(member["org_unit_id"]), kind=data.kind, occurred_on=data.occurred_on,
+            period=period_of(data.occurred_on), quantity=data.quantity, details=details, evidence=data.evidence,
+            status="submitted" if kind.needs_approval and not by_officer else "approved",
+            logged_by=logged_by, note=data.note, activity_day_id=activity_day_id,
+        ))
+    uow.session.execute(models.activities.insert(), rows)
+    uow.publish_many([ActivityLogged(tenant_id=tenant_id, status=row["status"], **_facts(row)) for row in rows])
+    return [activity_dict(row) for row in rows]
 
 
 def activity_dict(row) -> dict:
@@ -366,14 +379,20 @@ def branch_four_duties(session, tenant_id, org_unit_id, period: str) -> dict:
             "complete": sum(1 for m in members if m["complete"]), "missing_by_duty": missing}
 
 
+@functools.cache
+def _details_schema(details: type) -> dict:
+    # Generating a JSON schema was most of the catalogue's cost (every client fetches it); the
+    # details models never change while the process runs. Read only: it is shared.
+    return details.model_json_schema()
+
+
 def _kind_dict(k: Kind, custom: bool = False) -> dict:
     return {"key": k.key, "title_zh": k.title_zh, "unit": k.unit, "four_duty": k.four_duty,
             "needs_approval": k.needs_approval, "max_quantity": str(k.max_quantity), "custom": custom,
-            "details_schema": k.details.model_json_schema()}
+            "details_schema": _details_schema(k.details)}
 
 
 def catalogue(session, tenant_id) -> list[dict]:
-    keys = session.execute(select(models.tenant_kinds.c.key).where(
-        models.tenant_kinds.c.tenant_id == tenant_id).order_by(models.tenant_kinds.c.key)).scalars().all()
-    return [_kind_dict(k) for k in CATALOGUE.values()] + [
-        _kind_dict(tenant_kind(session, tenant_id, key), custom=True) for key in keys]
+    rows = session.execute(select(models.tenant_kinds).where(
+        models.tenant_kinds.c.tenant_id == tenant_id).order_by(models.tenant_kinds.c.key)).all()
+    return [_kind_dict(k) for k in CATALOGUE.values()] + [_kind_dict(_custom_kind(row), custom=True) for row in rows]

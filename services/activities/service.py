@@ -85,17 +85,18 @@ class ActivitiesService(RosterFollower):
         """One occurrence for every member on an attendance list: all logged, or none."""
         self._require_officer()
         data = validate(schemas.BulkActivityCreate, payload)
+        with self.db.reader() as session:
+            kind = handlers.kind_of(session, self.caller.tenant_id, data.kind)  # the same for everyone listed
         prepared = []
         for index, (member_id, member) in enumerate(zip(data.member_ids, self._members(data.member_ids))):
             one = data.for_member(member_id)
             try:
-                details = self._validated(one, member)
+                details = handlers.validate_activity(one, member["timezone"], kind=kind)
             except InvalidInput as exc:
                 raise InvalidInput(f"member_ids.{index}: {exc.message}", exc.details) from None
             prepared.append((member, one, details))
-        return self.db.once_per_request(lambda uow: [
-            handlers.log_activity(uow, self.caller.tenant_id, member, one, details, self.caller.caller_id)
-            for member, one, details in prepared])
+        return self.db.once_per_request(lambda uow: handlers.log_activities(
+            uow, self.caller.tenant_id, prepared, self.caller.caller_id))
 
     @rpc
     def get_activity(self, activity_id) -> dict:

@@ -42,8 +42,13 @@ log = logging.getLogger(__name__)
 
 
 class ReliableEventHandler(EventHandler):
-    def __init__(self, contract: type[Event], **kwargs):
+    def __init__(self, contract: type[Event], only: tuple[str, ...] | None = None, **kwargs):
+        """`only`: the values of the contract's `routed_by` field this handler wants; the broker
+        hands it no other event of the type (None: all of them)."""
+        if only is not None and contract.routed_by is None:
+            raise TypeError(f"{contract.__name__} has no routed_by field to select on")
         self.contract = contract
+        self.only = tuple(only) if only is not None else None
         super().__init__(
             contract.source, contract.event_type,
             handler_type=SERVICE_POOL, reliable_delivery=True, requeue_on_error=True, **kwargs,
@@ -55,7 +60,7 @@ class ReliableEventHandler(EventHandler):
         self.retry_delays_ms = settings.retry_delays_ms
         self.queue = topology.consumer_queue(
             self.source_service, self.event_type, self.container.service_name, self.method_name,
-            settings.delivery_limit, self.container.config,
+            settings.delivery_limit, self.container.config, self.only,
         )
         with Connection(settings.amqp_uri) as conn:
             topology.declare(conn, topology.support_entities(self.queue.name, self.retry_delays_ms))
@@ -158,15 +163,16 @@ EventBatch = list[tuple[Event, dict]]
 class BatchQueueConsumer(QueueConsumer):
     """The queue consumer of batch handlers (its own connection and channel).
 
-    nameko's prefetch is max_workers per queue, which would cap a batch at ten messages. Twice
-    the batch size lets the next batch arrive while one is being applied; batches themselves run
-    one at a time per handler, so this does not multiply the workers (nameko#428 is about
-    prefetching more messages than there are workers to take them).
+    nameko's prefetch is max_workers per queue, which would cap a batch at ten messages. One
+    batch more than may run at once lets the next one gather while the others are applied;
+    batches are bounded per handler (EVENT_BATCHES_IN_FLIGHT), so this does not multiply the
+    workers (nameko#428 is about prefetching more messages than there are workers to take them).
     """
 
     @property
     def prefetch_count(self):
-        return 2 * from_container(self.container).event_batch_size
+        settings = from_container(self.container)
+        return (settings.event_batches_in_flight + 1) * settings.event_batch_size
 
 
 class BatchEventHandler(ReliableEventHandler):
@@ -176,8 +182,11 @@ class BatchEventHandler(ReliableEventHandler):
         super().setup()
         self.batch_size = self.settings.event_batch_size
         self.batch_wait = self.settings.event_batch_wait_ms / 1000
+        # More than one batch at a time overlaps one batch's database round trips with another's
+        # work; their per-member locks are taken in one order, so they cannot deadlock.
+        self.max_in_flight = self.settings.event_batches_in_flight
         self._pending: list[tuple[Event, object, dict]] = []
-        self._in_flight = False
+        self._in_flight = 0
         self._timer = None
 
     def handle_message(self, body, message):
@@ -185,8 +194,8 @@ class BatchEventHandler(ReliableEventHandler):
         if event is None:
             return
         self._pending.append((event, message, self.unpack_message_headers(message)))
-        if self._in_flight:
-            return  # taken when the running batch ends
+        if self._in_flight >= self.max_in_flight:
+            return  # taken when a running batch ends
         if len(self._pending) >= self.batch_size:
             self._flush()
         elif self._timer is None:
@@ -195,7 +204,7 @@ class BatchEventHandler(ReliableEventHandler):
     def _flush_after_wait(self):
         eventlet.sleep(self.batch_wait)
         self._timer = None
-        if not self._in_flight:
+        if self._in_flight < self.max_in_flight:
             self._flush()
 
     def _flush(self):
@@ -205,9 +214,9 @@ class BatchEventHandler(ReliableEventHandler):
         # The same order of per-member locks in every batch and replica, so two batches cannot
         # deadlock on each other; events of one member keep their delivery order (stable sort).
         pending.sort(key=lambda item: (str(item[0].tenant_id), str(getattr(item[0], "member_id", ""))))
-        self._in_flight = True
+        self._in_flight += 1
         if not self._spawn(pending, partial(self.handle_batch_result, pending)):
-            self._in_flight = False
+            self._in_flight -= 1
 
     def _spawn(self, pending, handle_result) -> bool:
         batch = [(event, context) for event, _, context in pending]
@@ -220,7 +229,7 @@ class BatchEventHandler(ReliableEventHandler):
         return True
 
     def handle_batch_result(self, pending, worker_ctx, result=None, exc_info=None):
-        self._in_flight = False
+        self._in_flight -= 1
         if exc_info is None:
             duplicates = len(pending) - result
             for index, (_, message, _) in enumerate(pending):
@@ -233,7 +242,7 @@ class BatchEventHandler(ReliableEventHandler):
                         len(pending), self.event_type, exc_info[0].__name__, exc_info[1])
             for item in pending:
                 self._spawn([item], partial(self.handle_single_result, item[1]))
-        if self._pending:
+        if self._pending and self._in_flight < self.max_in_flight:
             self._flush()
         return result, exc_info
 

@@ -31,6 +31,7 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData, delete, func, select as sql_select, update
 
 from services.common import metrics
+from services.common.contracts import routing_key_of
 from services.common.db import ServiceTables, make_engine, notify_channel
 from services.common.settings import from_container
 
@@ -269,7 +270,7 @@ class ConfirmingPublisher:
                 application_headers=headers,
             )
             self.channel.basic_publish(
-                message, exchange=exchange.name, routing_key=row.event_type,
+                message, exchange=exchange.name, routing_key=routing_key_of(row.source, row.event_type, row.payload),
                 mandatory=(row.source, row.event_type) in self.subscribed,
             )
             tags[self._next_tag] = row

@@ -85,6 +85,7 @@ class Settings:
     http_port: int
     max_workers: int
     db_pool_size: int
+    db_ping_idle_seconds: float
     default_timezone: str
     outbox_poll_seconds: float
     outbox_batch_size: int
@@ -99,6 +100,7 @@ class Settings:
     pairing_scan_interval_seconds: float
     event_batch_size: int
     event_batch_wait_ms: int
+    event_batches_in_flight: int
     extra: dict = field(default_factory=dict)
 
     @property
@@ -140,6 +142,7 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
         http_port=_int(env, "HTTP_PORT", 8000, 1, 65535),
         max_workers=_int(env, "MAX_WORKERS", 10, 1, 1000),
         db_pool_size=_int(env, "DB_POOL_SIZE", 10, 1, 200),
+        db_ping_idle_seconds=_float(env, "DB_PING_IDLE_SECONDS", 5.0),
         default_timezone=_timezone(env, "DEFAULT_TIMEZONE", "Asia/Shanghai"),
         outbox_poll_seconds=_float(env, "OUTBOX_POLL_SECONDS", 1.0, 0.01),
         outbox_batch_size=_int(env, "OUTBOX_BATCH_SIZE", 200, 1, 10000),
@@ -152,8 +155,9 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
         rpc_timeout_seconds=_float(env, "RPC_TIMEOUT_SECONDS", 10.0, 0.1),
         business_gauge_seconds=_float(env, "BUSINESS_GAUGE_SECONDS", 30.0, 0.1),
         pairing_scan_interval_seconds=_float(env, "PAIRING_SCAN_INTERVAL_SECONDS", 3600.0, 0.05),
-        event_batch_size=_int(env, "EVENT_BATCH_SIZE", 50, 1, 1000),
+        event_batch_size=_int(env, "EVENT_BATCH_SIZE", 100, 1, 1000),
         event_batch_wait_ms=_int(env, "EVENT_BATCH_WAIT_MS", 5, 0, 10000),
+        event_batches_in_flight=_int(env, "EVENT_BATCHES_IN_FLIGHT", 2, 1, 100),
     )
 
 

@@ -49,8 +49,15 @@ def wait_queue(delay_ms: int) -> Queue:
     )
 
 
-def consumer_queue(source: str, event_type: str, service: str, method: str, delivery_limit: int, config: dict) -> Queue:
+def consumer_queue(source: str, event_type: str, service: str, method: str, delivery_limit: int, config: dict,
+                   only: tuple[str, ...] | None = None) -> Queue:
+    """The queue of one handler. It takes every `event_type` event, or with `only` just those
+    whose routing key ends in one of those values (see `Event.routed_by`). The bare
+    `event_type` key is bound either way: an event published without the extra word (by a
+    relay of an earlier release during an upgrade, or by hand) still reaches every consumer."""
     name = consumer_queue_name(source, event_type, service, method)
+    exchange = get_event_exchange(source, config)
+    keys = [event_type] + ([f"{event_type}.{value}" for value in only] if only is not None else [f"{event_type}.#"])
     return Queue(
         name,
         durable=True,
@@ -62,10 +69,7 @@ def consumer_queue(source: str, event_type: str, service: str, method: str, deli
             "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
             "x-dead-letter-routing-key": name,
         },
-        bindings=[
-            binding(get_event_exchange(source, config), routing_key=event_type),
-            binding(REQUEUE_EXCHANGE, routing_key=name),
-        ],
+        bindings=[binding(exchange, routing_key=key) for key in keys] + [binding(REQUEUE_EXCHANGE, routing_key=name)],
     )
 
 
@@ -96,8 +100,13 @@ def declare(connection, entities) -> None:
         channel.close()
 
 
-def subscriptions() -> list[tuple[str, str, str]]:
+def subscriptions() -> list[tuple[str, str, type]]:
     """(service, method, contract) for every reliable event handler in the system."""
+    return [(service, method, contract) for service, method, contract, _ in _handlers()]
+
+
+def _handlers() -> list[tuple[str, str, type, tuple[str, ...] | None]]:
+    """(service, method, contract, only) for every reliable event handler (see `consumer_queue`)."""
     from services.common.consuming import ReliableEventHandler
     from services.registry import service_classes
 
@@ -106,7 +115,7 @@ def subscriptions() -> list[tuple[str, str, str]]:
         for _, attr in inspect.getmembers(service_cls, callable):
             for entrypoint in getattr(attr, "nameko_entrypoints", ()):
                 if isinstance(entrypoint, ReliableEventHandler):
-                    found.append((service_cls.name, attr.__name__, entrypoint.contract))
+                    found.append((service_cls.name, attr.__name__, entrypoint.contract, entrypoint.only))
     return found
 
 
@@ -121,8 +130,8 @@ def all_consumer_queues(config: dict, delivery_limit: int, retry_delays_ms) -> l
     """Every consumer queue of every service, so that publishers never find an event unroutable
     just because its consumer has not started yet on a fresh deployment."""
     entities = []
-    for service, method, contract in subscriptions():
-        queue = consumer_queue(contract.source, contract.event_type, service, method, delivery_limit, config)
+    for service, method, contract, only in _handlers():
+        queue = consumer_queue(contract.source, contract.event_type, service, method, delivery_limit, config, only)
         entities += support_entities(queue.name, retry_delays_ms)
         entities += [get_event_exchange(contract.source, config), queue]
     return entities

@@ -11,7 +11,7 @@ import logging
 
 from nameko.timer import Timer
 
-from services.common.consuming import handles
+from services.common.consuming import EventBatch, handles
 from services.common.contracts.activities import ActivityApproved, ActivityLogged, ActivityRejected
 from services.common.errors import Forbidden, InvalidInput
 from services.common.roster import today_in
@@ -151,9 +151,10 @@ class PairingEndpoints:
 
     # -- contacts, from activities --------------------------------------------------------------
 
-    @handles(ActivityLogged)
-    def on_pairing_contact_logged(self, event: ActivityLogged) -> bool:
-        return self.db.process_once(event, pairing.count_contact)
+    # Only pairing contacts are routed here (activity_logged.pairing_contact), in batches.
+    @handles(ActivityLogged, batch=True, only=(pairing.CONTACT_KIND,))
+    def on_pairing_contact_logged(self, batch: EventBatch) -> int:
+        return self.db.process_batch(batch, pairing.count_contact)
 
     @handles(ActivityApproved)
     def on_pairing_contact_approved(self, event: ActivityApproved) -> bool:

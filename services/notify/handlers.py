@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.common.contracts.activities import ActivityDayScheduled, ActivityLogged, ActivityRejected
 from services.common.contracts.members import MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred
 from services.common.contracts.pairing import NeedAssigned, NeedOverdue, NeedResolved, PairingContactOverdue
 from services.common.contracts.points import MonthClosed, PointsAwarded
-from services.common.db import UnitOfWork, new_id
+from services.common.db import UnitOfWork, insert_rows, new_id
 from services.common.errors import InvalidInput
 from services.notify import models, templates
 from services.notify.channels import CHANNELS
@@ -27,16 +28,6 @@ def _recipient(session, tenant_id: uuid.UUID, person_id: uuid.UUID):
     return session.execute(select(r).where(r.c.tenant_id == tenant_id, r.c.person_id == person_id)).first()
 
 
-def _robots(session, tenant_id: uuid.UUID, org_unit_id: uuid.UUID | None) -> dict:
-    if org_unit_id is None:
-        return {}
-    r = models.robots
-    rows = session.execute(
-        select(r).where(r.c.tenant_id == tenant_id, r.c.org_unit_id == org_unit_id, r.c.enabled.is_(True))
-    ).all()
-    return {row.kind: row for row in rows}
-
-
 def _add_delivery(uow: UnitOfWork, tenant_id, cause, notice, channel, title, body, **target) -> None:
     uow.session.execute(
         insert(models.deliveries).values(
@@ -46,50 +37,104 @@ def _add_delivery(uow: UnitOfWork, tenant_id, cause, notice, channel, title, bod
     )
 
 
+@dataclass(frozen=True)
+class PersonNotice:
+    """One notice for one person; `cause` makes it idempotent (one inbox message per cause)."""
+
+    tenant_id: uuid.UUID
+    person_id: uuid.UUID
+    notice: str
+    cause: str
+    fields: dict
+    org_unit_id: uuid.UUID | None = None
+
+
 def notify_person(uow: UnitOfWork, tenant_id: uuid.UUID, person_id: uuid.UUID, notice: str, cause: str,
                   fields: dict, org_unit_id: uuid.UUID | None = None) -> None:
     """The inbox always; email and robots as the person prefers. Idempotent by `cause`."""
-    recipient = _recipient(uow.session, tenant_id, person_id)
-    language = recipient.language if recipient else "zh"
-    title, body = templates.render(notice, language, **fields)
-    inserted = uow.session.execute(
-        insert(models.inbox_messages).values(
-            id=new_id(), tenant_id=tenant_id, person_id=person_id, cause=cause, template=notice,
-            title=title, body=body,
-        ).on_conflict_do_nothing(constraint="uq_inbox_tenant_cause").returning(models.inbox_messages.c.id)
-    ).first()
-    if inserted is None:
-        return  # this cause was already noticed: nothing more to send
-    NOTIFICATIONS.labels("inbox", "sent").inc()
-    uow.session.execute(
-        insert(models.deliveries).values(
-            id=new_id(), tenant_id=tenant_id, cause=cause, notice=notice, channel="inbox", person_id=person_id,
-            org_unit_id=org_unit_id, title=title, body=body, status="sent", attempts=1,
-            finished_at=func.now(),
-        ).on_conflict_do_nothing(constraint="uq_deliveries_tenant_cause_channel")
-    )
-    if recipient is None:
+    notify_people(uow, [PersonNotice(tenant_id, person_id, notice, cause, fields, org_unit_id)])
+
+
+def notify_people(uow: UnitOfWork, notices: list[PersonNotice]) -> None:
+    """`notify_person` for many notices in a fixed number of statements: the recipients and the
+    robots read once, the inbox messages and the deliveries written in one insert each."""
+    unique: dict[tuple, PersonNotice] = {}
+    for n in notices:
+        unique.setdefault((n.tenant_id, n.cause), n)  # one notice per cause, also within a batch
+    notices = list(unique.values())
+    if not notices:
         return
-    org_unit_id = org_unit_id or recipient.org_unit_id
-    preferred = recipient.preferences.get(notice, recipient.preferences.get(templates.PREFERENCE_FALLBACK.get(notice)))
-    channels = preferred if preferred is not None else (["email"] if recipient.email else [])
-    robots = _robots(uow.session, tenant_id, org_unit_id)
-    for channel in channels:
-        if channel == "email":
-            # No address is still a delivery: it fails permanently, visibly, in the log.
-            _add_delivery(uow, tenant_id, cause, notice, "email", title, body, person_id=person_id,
-                          org_unit_id=org_unit_id, address=recipient.email)
-        elif channel in robots:
-            name = recipient.name or ""
-            _add_delivery(uow, tenant_id, cause, notice, channel, title, f"{name} {body}".strip(),
-                          person_id=person_id, org_unit_id=org_unit_id, robot_id=robots[channel].id)
+    session = uow.session
+    r, inbox, d = models.recipients, models.inbox_messages, models.deliveries
+    people = list({(n.tenant_id, n.person_id) for n in notices})
+    recipients = {(row.tenant_id, row.person_id): row for row in session.execute(
+        select(r).where(tuple_(r.c.tenant_id, r.c.person_id).in_(people))).all()}
+    texts = []
+    for n in notices:
+        recipient = recipients.get((n.tenant_id, n.person_id))
+        texts.append(templates.render(n.notice, recipient.language if recipient else "zh", **n.fields))
+    inserted = set(session.execute(
+        insert(inbox).on_conflict_do_nothing(constraint="uq_inbox_tenant_cause").returning(inbox.c.tenant_id, inbox.c.cause),
+        [dict(id=new_id(), tenant_id=n.tenant_id, person_id=n.person_id, cause=n.cause, template=n.notice,
+              title=title, body=body) for n, (title, body) in zip(notices, texts)]).all())
+    # A cause already noticed (a redelivery after a lost marker) sends nothing more.
+    fresh = [(n, text_) for n, text_ in zip(notices, texts) if (n.tenant_id, n.cause) in inserted]
+    if not fresh:
+        return
+    NOTIFICATIONS.labels("inbox", "sent").inc(len(fresh))
+    insert_rows(
+        session,
+        insert(d).values(channel="inbox", status="sent", attempts=1, finished_at=func.now())
+        .on_conflict_do_nothing(constraint="uq_deliveries_tenant_cause_channel"),
+        [dict(id=new_id(), tenant_id=n.tenant_id, cause=n.cause, notice=n.notice, person_id=n.person_id,
+              org_unit_id=n.org_unit_id, title=title, body=body) for n, (title, body) in fresh])
+    wanted = []  # (notice, title, body, recipient, unit, channels) of those with channels beyond the inbox
+    for n, (title, body) in fresh:
+        recipient = recipients.get((n.tenant_id, n.person_id))
+        if recipient is None:
+            continue
+        preferred = recipient.preferences.get(
+            n.notice, recipient.preferences.get(templates.PREFERENCE_FALLBACK.get(n.notice)))
+        channels = preferred if preferred is not None else (["email"] if recipient.email else [])
+        if channels:
+            wanted.append((n, title, body, recipient, n.org_unit_id or recipient.org_unit_id, channels))
+    robots = _robots(session, {(n.tenant_id, unit) for n, _, _, _, unit, channels in wanted
+                                  if unit is not None and any(c != "email" for c in channels)})
+    rows = []
+    for n, title, body, recipient, unit, channels in wanted:
+        for channel in channels:
+            target = dict(person_id=n.person_id, org_unit_id=unit, address=None, robot_id=None)
+            if channel == "email":
+                # No address is still a delivery: it fails permanently, visibly, in the log.
+                target["address"] = recipient.email
+                text_ = body
+            elif channel in robots.get((n.tenant_id, unit), {}):
+                target["robot_id"] = robots[(n.tenant_id, unit)][channel].id
+                text_ = f"{recipient.name or ''} {body}".strip()
+            else:
+                continue
+            rows.append(dict(id=new_id(), tenant_id=n.tenant_id, cause=n.cause, notice=n.notice, channel=channel,
+                             title=title[:200], body=text_, **target))
+    insert_rows(session, insert(d).on_conflict_do_nothing(constraint="uq_deliveries_tenant_cause_channel"), rows)
+
+
+def _robots(session, units: set[tuple]) -> dict[tuple, dict]:
+    """The enabled robots of each (tenant, unit) pair, by kind, in one read."""
+    if not units:
+        return {}
+    r = models.robots
+    found: dict[tuple, dict] = {}
+    for row in session.execute(select(r).where(tuple_(r.c.tenant_id, r.c.org_unit_id).in_(list(units)),
+                                               r.c.enabled.is_(True))).all():
+        found.setdefault((row.tenant_id, row.org_unit_id), {})[row.kind] = row
+    return found
 
 
 def notify_branch(uow: UnitOfWork, tenant_id: uuid.UUID, org_unit_id: uuid.UUID, notice: str, cause: str,
                   fields: dict) -> None:
     """A notice to a branch's group chats: one delivery per enabled robot."""
     title, body = templates.render(notice, "zh", **fields)
-    for kind, robot in _robots(uow.session, tenant_id, org_unit_id).items():
+    for kind, robot in _robots(uow.session, {(tenant_id, org_unit_id)}).get((tenant_id, org_unit_id), {}).items():
         _add_delivery(uow, tenant_id, cause, notice, kind, title, body, org_unit_id=org_unit_id, robot_id=robot.id)
 
 
@@ -99,7 +144,12 @@ def _missing_duties_named(reason: str) -> list[str]:
     return [k.strip() for k in inside.split(",") if k.strip() in templates.KIND_NAMES_ZH]
 
 
-def notice_for_points(uow: UnitOfWork, event: PointsAwarded) -> None:
+def notices_for_points(uow: UnitOfWork, events: list[PointsAwarded]) -> None:
+    """One notice per ledger entry, for a batch of entries at once."""
+    notify_people(uow, [_points_notice(event) for event in events])
+
+
+def _points_notice(event: PointsAwarded) -> PersonNotice:
     kind_name = templates.POINTS_KIND_NAMES_ZH.get(event.kind, event.kind)
     kind = event.kind
     if event.delta < 0:
@@ -112,12 +162,11 @@ def notice_for_points(uow: UnitOfWork, event: PointsAwarded) -> None:
     else:
         notice = "points_awarded"
     # The cause stays points_awarded:<entry> whichever wording is used: one notice per ledger entry.
-    notify_person(
-        uow, event.tenant_id, event.member_id, notice, f"points_awarded:{event.entry_id}",
+    return PersonNotice(
+        event.tenant_id, event.member_id, notice, f"points_awarded:{event.entry_id}",
         {"kind": kind, "kind_name": kind_name,
          "delta_signed": f"{event.delta:+d}", "period": event.period, "period_total": event.period_total},
-        org_unit_id=event.org_unit_id,
-    )
+        org_unit_id=event.org_unit_id)
 
 
 # -- pairings and needs (members announces; notify tells the people concerned) -----------------
@@ -226,15 +275,11 @@ def remember_activity_day(uow: UnitOfWork, event: ActivityDayScheduled) -> None:
     )
 
 
-def mark_duty(uow: UnitOfWork, event: ActivityLogged) -> None:
-    if event.kind not in templates.FOUR_DUTIES:
-        return
-    uow.session.execute(
-        insert(models.duty_marks).values(
-            tenant_id=event.tenant_id, activity_id=event.activity_id, person_id=event.member_id,
-            period=event.period, kind=event.kind,
-        ).on_conflict_do_nothing()
-    )
+def mark_duties(uow: UnitOfWork, events: list[ActivityLogged]) -> None:
+    """Remember which of the four duties each member did in a month, for a batch in one insert."""
+    rows = [dict(tenant_id=e.tenant_id, activity_id=e.activity_id, person_id=e.member_id, period=e.period,
+                 kind=e.kind) for e in events if e.kind in templates.FOUR_DUTIES]
+    insert_rows(uow.session, insert(models.duty_marks).on_conflict_do_nothing(), rows)
 
 
 def unmark_duty(uow: UnitOfWork, event: ActivityRejected) -> None:

@@ -17,7 +17,7 @@ from services.common.metrics import EntrypointMetrics
 from services.common.rpc import rpc
 from services.common.tenancy import CallerContext
 from services.common.validation import parse_uuid, validate
-from services.notify import handlers, models, schemas
+from services.notify import handlers, models, schemas, templates
 from services.notify.delivery import DeliveryWorker
 from services.notify.reminders import ReminderScheduler
 
@@ -41,7 +41,7 @@ class NotifyService:
 
     @handles(PointsAwarded, batch=True)  # one per activity, and one per deduction at month close
     def on_points_awarded(self, batch: EventBatch) -> int:
-        return self.db.process_batch(batch, handlers.notice_for_points)
+        return self.db.process_together(batch, handlers.notices_for_points)
 
     @handles(MonthClosed)
     def on_month_closed(self, event: MonthClosed) -> bool:
@@ -67,9 +67,9 @@ class NotifyService:
     def on_activity_day_scheduled(self, event: ActivityDayScheduled) -> bool:
         return self.db.process_once(event, handlers.remember_activity_day)
 
-    @handles(ActivityLogged, batch=True)
+    @handles(ActivityLogged, batch=True, only=templates.FOUR_DUTIES)  # the four duties' marks
     def on_activity_logged(self, batch: EventBatch) -> int:
-        return self.db.process_batch(batch, handlers.mark_duty)
+        return self.db.process_together(batch, handlers.mark_duties)
 
     @handles(ActivityRejected)
     def on_activity_rejected(self, event: ActivityRejected) -> bool:

@@ -6,8 +6,8 @@ import uuid
 from dataclasses import replace
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Date, Text, and_, bindparam, cast, func, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 
 from services.common.contracts.activities import (
     ActivityApproved, ActivityKindAdded, ActivityCorrected, ActivityDayScheduled, ActivityLogged, ActivityRejected,
@@ -33,9 +33,7 @@ class NoRuleForKind(DomainError):
 
 
 def _lock_member(session, tenant_id: uuid.UUID, member_id: uuid.UUID) -> None:
-    # Caps are read-then-write: serialise concurrent accruals for one member so two activities
-    # arriving together cannot both fit under the same remaining cap.
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"{tenant_id}:{member_id}"})
+    _lock_members(session, [(tenant_id, member_id)])
 
 
 def earned(session, tenant_id, member_id, period: str, rule_key: str | None = None, *,
@@ -107,43 +105,15 @@ def save_rule_set(uow: UnitOfWork, tenant_id, org_unit_id, effective_from: date,
 
 # --- accrual -----------------------------------------------------------------------------------
 
-def _bump_balances(session, tenant_id, member_id, org_unit_id, period: str, dimension: str, delta: int) -> None:
-    # A month or year is ranked in the unit the member ended it in (or is in now).
-    table = models.balances
-    at_ends = session.execute(select(*(_unit_at(tenant_id, member_id, period_end(p)) for p in (period, period[:4])))).one()
-    units = {p: unit or org_unit_id for p, unit in zip((period, period[:4]), at_ends)}
-    rows = [dict(tenant_id=tenant_id, member_id=member_id, org_unit_id=units[p], period=p, dimension=d, points=delta)
-            for p in (period, period[:4]) for d in (dimension, "total")]
-    stmt = insert(table).values(rows)
-    session.execute(stmt.on_conflict_do_update(
-        constraint="pk_balances",
-        set_={"points": table.c.points + stmt.excluded.points, "org_unit_id": stmt.excluded.org_unit_id}))
-
-
 def _append(uow: UnitOfWork, event, facts: dict, rule: rules.Rule, rs: rules.RuleSet, delta: int, reason: str,
             month_before: int | None = None) -> None:
     """Write one ledger entry, its balances and its notice. `month_before`, when the caller has
     it (read under the member's lock), is the month's total before this entry."""
-    session = uow.session
-    entry_id = new_id()
-    inserted = session.execute(insert(models.ledger_entries).values(
-        id=entry_id, tenant_id=event.tenant_id, member_id=facts["member_id"], org_unit_id=facts["org_unit_id"],
-        period=facts["period"], kind=facts["kind"], delta=delta, rule_key=rule.key, rule_version=rs.version,
-        rule_set_id=rs.rule_set_id, activity_id=facts["activity_id"], source_event_id=event.event_id,
-        reason=reason[:200], occurred_on=facts["occurred_on"], dimension=rule.dimension,
-    ).on_conflict_do_nothing(constraint="uq_ledger_source_rule").returning(models.ledger_entries.c.id)).first()
-    if inserted is None:
-        return
-    _bump_balances(session, event.tenant_id, facts["member_id"], facts["org_unit_id"], facts["period"],
-                   rule.dimension, delta)
-    uow.publish(PointsAwarded(
-        tenant_id=event.tenant_id, entry_id=entry_id, member_id=facts["member_id"], org_unit_id=facts["org_unit_id"],
-        activity_id=facts["activity_id"], kind=facts["kind"], delta=delta, period=facts["period"],
-        period_total=(month_before + delta if month_before is not None
-                      else earned(session, event.tenant_id, facts["member_id"], facts["period"])),
-        reason=reason[:200],
-        correlation_id=event.correlation_id,
-    ))
+    session, t, m, period = uow.session, event.tenant_id, facts["member_id"], facts["period"]
+    if month_before is None:
+        month_before = earned(session, t, m, period)
+    units = _units_at(session, [(t, m, period_end(p)) for p in (period, period[:4])])
+    _append_all(uow, [(event, facts, rule, rs, rules.Award(delta, reason), month_before)], units)
 
 
 def _rule_for(uow: UnitOfWork, event, facts: dict) -> tuple[rules.Rule, rules.RuleSet]:
@@ -158,20 +128,7 @@ def _rule_for(uow: UnitOfWork, event, facts: dict) -> tuple[rules.Rule, rules.Ru
 def _standing(session, event, facts: dict, rule: rules.Rule) -> dict:
     """What the member has earned so far, in one read: under this rule this month, on the
     activity's day and this year (for the caps), and in all this month (for the notice)."""
-    ledger = models.ledger_entries
-    period, same_rule = facts["period"], ledger.c.rule_key == rule.key
-
-    def total(*where):
-        return func.coalesce(func.sum(ledger.c.delta).filter(and_(*where)), 0)
-
-    row = session.execute(select(
-        total(same_rule, ledger.c.period == period).label("rule_month"),
-        total(same_rule, ledger.c.period == period, ledger.c.occurred_on == facts["occurred_on"]).label("rule_day"),
-        total(same_rule).label("rule_year"),
-        total(ledger.c.period == period).label("month"),
-    ).where(ledger.c.tenant_id == event.tenant_id, ledger.c.member_id == facts["member_id"],
-            ledger.c.period.like(f"{period[:4]}-%"))).one()
-    return {k: int(v) for k, v in row._mapping.items()}
+    return _standings(session, [event], [facts], [rule])[0]
 
 
 def _value(standing: dict, facts: dict, rule: rules.Rule, exclude_current: int = 0) -> rules.Award:
@@ -201,22 +158,155 @@ def _has_entries(session, tenant_id, activity_id) -> bool:
 
 
 def accrue_for_activity(uow: UnitOfWork, event: ActivityLogged) -> None:
+    accrue_all(uow, [event])
+
+
+def accrue_all(uow: UnitOfWork, events: list[ActivityLogged]) -> None:
+    """Price a batch of logged activities in a fixed number of statements, whatever its size.
+
+    Event by event this is what the one-event handlers do (lock the member, record the facts,
+    read the standing, append an entry, bump the balances); here each step is one statement for
+    the whole batch. Caps stay exact: each member's standing is read once, under that member's
+    lock, and the batch's own entries are added to it in Python as they are decided, in order.
+    """
     session = uow.session
-    facts = _facts(session, event)
-    rule, rs = _rule_for(uow, event, facts)
-    _lock_member(session, event.tenant_id, event.member_id)
+    units = _units_at(session, [(e.tenant_id, e.member_id, day) for e in events
+                                for day in (e.occurred_on, period_end(e.period), period_end(e.period[:4]))])
+    facts = [dict(activity_id=e.activity_id, tenant_id=e.tenant_id, member_id=e.member_id,
+                  org_unit_id=units.get((e.tenant_id, e.member_id, e.occurred_on)) or e.org_unit_id,
+                  kind=e.kind, variant=e.variant, period=e.period, occurred_on=e.occurred_on, quantity=e.quantity)
+             for e in events]
+    priced = [_rule_for(uow, e, f) for e, f in zip(events, facts)]
+    _lock_members(session, [(e.tenant_id, e.member_id) for e in events])
     # A decision may overtake the log on another queue: never let the log overwrite it.
-    first = session.execute(insert(models.activity_facts).values(status=event.status, **facts)
-                            .on_conflict_do_nothing().returning(models.activity_facts.c.status)).first()
-    # Only an event about this activity that came first (a decision) can have left ledger entries.
-    status = event.status if first else _stored_status(session, event.activity_id)
-    if status == "rejected" or (rule.requires_approval and status != "approved"):
+    af = models.activity_facts
+    first = set(session.execute(insert(af).on_conflict_do_nothing().returning(af.c.activity_id),
+                                [dict(status=e.status, **f) for e, f in zip(events, facts)]).scalars())
+    standings = _standings(session, events, facts, [rule for rule, _ in priced])
+    planned: list[tuple[ActivityLogged, dict, rules.Rule, rules.RuleSet, rules.Award, int]] = []
+    seen = set()
+    for event, f, (rule, rs), standing in zip(events, facts, priced, standings):
+        if event.activity_id in seen:
+            continue  # the same activity twice in one batch: the first copy decided it
+        seen.add(event.activity_id)
+        # Only an event about this activity that came first (a decision) can have left ledger entries.
+        is_first = event.activity_id in first
+        status = event.status if is_first else _stored_status(session, event.activity_id)
+        if status == "rejected" or (rule.requires_approval and status != "approved"):
+            continue
+        if not is_first and _has_entries(session, event.tenant_id, event.activity_id):
+            continue
+        for earlier_event, earlier, earlier_rule, _, award, _ in planned:  # this batch's entries so far
+            if earlier_event.tenant_id == event.tenant_id and earlier_event.member_id == event.member_id:
+                _add_to_standing(standing, f, rule, earlier, earlier_rule, award.delta)
+        planned.append((event, f, rule, rs, _value(standing, f, rule), standing["month"]))
+    _append_all(uow, planned, units)
+
+
+def _units_at(session, wanted: list[tuple]) -> dict[tuple, uuid.UUID]:
+    """The unit each (tenant, member, day) of `wanted` was in by the transfers known, in one
+    read; missing where no transfer bears on it (see `_unit_at`)."""
+    wanted = list(dict.fromkeys(wanted))
+    w = _unnest(t=(UUID, [t for t, _, _ in wanted]), m=(UUID, [m for _, m, _ in wanted]),
+                d=(Date, [d for _, _, d in wanted]))
+    rows = session.execute(select(w.c.i, _unit_at(w.c.t, w.c.m, w.c.d))).all()
+    return {wanted[i - 1]: unit for i, unit in rows if unit is not None}
+
+
+def _unnest(**arrays):
+    """Rows from parallel arrays, one per batch item: unnest(...) WITH ORDINALITY, `i` from 1.
+    The statement's text does not depend on the batch's size, so SQLAlchemy compiles it once."""
+    return func.unnest(*(cast(bindparam(name, values), ARRAY(type_)) for name, (type_, values) in arrays.items())) \
+        .table_valued(*arrays, with_ordinality="i").render_derived()
+
+
+def _lock_members(session, members) -> None:
+    """Serialise accruals per member: caps are read-then-write, so two activities arriving together
+    must not both fit under the same remaining cap. (tenant, member) pairs, locked in one
+    statement and one order everywhere, so two batches sharing members cannot deadlock."""
+    ordered_members = sorted(set(members), key=lambda tm: (str(tm[0]), str(tm[1])))
+    keys = _unnest(k=(Text, [f"{tenant_id}:{member_id}" for tenant_id, member_id in ordered_members]))
+    ordered = select(keys.c.k).order_by(keys.c.i).offset(0).subquery()  # OFFSET 0: lock in this order
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(ordered.c.k, 0)))).all()
+
+
+def _standings(session, events: list, facts: list[dict], rule_list: list) -> list[dict]:
+    """Each event's standing (see `_standing`), for a whole batch in one read; what was committed
+    before the batch, so the caller adds the batch's own earlier entries."""
+    ledger = models.ledger_entries
+    w = _unnest(t=(UUID, [e.tenant_id for e in events]), m=(UUID, [e.member_id for e in events]),
+                r=(Text, [rule.key for rule in rule_list]), p=(Text, [f["period"] for f in facts]),
+                d=(Date, [f["occurred_on"] for f in facts]), y=(Text, [f["period"][:4] for f in facts]))
+    same_rule, same_month = ledger.c.rule_key == w.c.r, ledger.c.period == w.c.p
+
+    def total(*where):
+        return func.coalesce(func.sum(ledger.c.delta).filter(and_(*where)), 0)
+
+    rows = session.execute(select(
+        w.c.i, total(same_rule, same_month).label("rule_month"),
+        total(same_rule, same_month, ledger.c.occurred_on == w.c.d).label("rule_day"),
+        total(same_rule).label("rule_year"), total(same_month).label("month"),
+    ).select_from(w.outerjoin(ledger, and_(
+        ledger.c.tenant_id == w.c.t, ledger.c.member_id == w.c.m,
+        ledger.c.period.between(w.c.y + "-01", w.c.y + "-12")))).group_by(w.c.i)).all()
+    by_index = {row.i: {k: int(v) for k, v in row._mapping.items() if k != "i"} for row in rows}
+    return [by_index[i] for i in range(1, len(events) + 1)]
+
+
+def _add_to_standing(standing: dict, facts: dict, rule, earlier: dict, earlier_rule, delta: int) -> None:
+    """Count an entry decided earlier in the same batch (same member) into a standing."""
+    if earlier["period"][:4] != facts["period"][:4]:
         return
-    if not first and _has_entries(session, event.tenant_id, event.activity_id):
+    same_month = earlier["period"] == facts["period"]
+    if same_month:
+        standing["month"] += delta
+    if earlier_rule.key == rule.key:
+        standing["rule_year"] += delta
+        if same_month:
+            standing["rule_month"] += delta
+            if earlier["occurred_on"] == facts["occurred_on"]:
+                standing["rule_day"] += delta
+
+
+def _append_all(uow: UnitOfWork, planned: list, units: dict) -> None:
+    """`_append` for a batch: its ledger entries in one insert, its balances in one upsert, and a
+    notice per entry, published in the context of the event that caused it."""
+    if not planned:
         return
-    standing = _standing(session, event, facts, rule)
-    decision = _value(standing, facts, rule)
-    _append(uow, event, facts, rule, rs, decision.delta, decision.reason, month_before=standing["month"])
+    session = uow.session
+    rows = [dict(id=new_id(), tenant_id=e.tenant_id, member_id=f["member_id"], org_unit_id=f["org_unit_id"],
+                 period=f["period"], kind=f["kind"], delta=award.delta, rule_key=rule.key, rule_version=rs.version,
+                 rule_set_id=rs.rule_set_id, activity_id=f["activity_id"], source_event_id=e.event_id,
+                 reason=award.reason[:200], occurred_on=f["occurred_on"], dimension=rule.dimension)
+            for e, f, rule, rs, award, _ in planned]
+    ledger = models.ledger_entries
+    inserted = set(session.execute(insert(ledger).on_conflict_do_nothing(
+        constraint="uq_ledger_source_rule").returning(ledger.c.id), rows).scalars())
+    bumps: dict[tuple, dict] = {}
+    for row, (event, f, rule, _, award, month_before) in zip(rows, planned):
+        if row["id"] not in inserted:
+            continue
+        for period in (f["period"], f["period"][:4]):
+            unit = units.get((event.tenant_id, f["member_id"], period_end(period))) or f["org_unit_id"]
+            for dimension in (rule.dimension, "total"):
+                key = (event.tenant_id, f["member_id"], period, dimension)
+                bump = bumps.setdefault(key, dict(zip(("tenant_id", "member_id", "period", "dimension"), key), points=0))
+                bump.update(org_unit_id=unit, points=bump["points"] + award.delta)
+        uow.on_behalf_of(event)
+        uow.publish(PointsAwarded(
+            tenant_id=event.tenant_id, entry_id=row["id"], member_id=f["member_id"], org_unit_id=f["org_unit_id"],
+            activity_id=f["activity_id"], kind=f["kind"], delta=award.delta, period=f["period"],
+            period_total=month_before + award.delta, reason=row["reason"], correlation_id=event.correlation_id))
+    if bumps:
+        # INSERT ... SELECT FROM unnest: one statement and one round trip for every row (an
+        # executemany of an upsert would be a round trip per row).
+        table, rows = models.balances, list(bumps.values())
+        columns = ("tenant_id", "member_id", "org_unit_id", "period", "dimension", "points")
+        given = _unnest(**{c: (table.c[c].type, [row[c] for row in rows]) for c in columns})
+        stmt = insert(table).from_select(columns, select(*(given.c[c] for c in columns)))
+        session.execute(stmt.on_conflict_do_update(
+            constraint="pk_balances",
+            set_={"points": table.c.points + stmt.excluded.points, "org_unit_id": stmt.excluded.org_unit_id}))
 
 
 def on_approved(uow: UnitOfWork, event: ActivityApproved) -> None:
@@ -329,7 +419,7 @@ def _unit_at(tenant_id, member_id, day: date):
 
 
 def unit_on(session, tenant_id, member_id, day: date, fallback):
-    return session.execute(select(_unit_at(tenant_id, member_id, day))).scalar() or fallback
+    return _units_at(session, [(tenant_id, member_id, day)]).get((tenant_id, member_id, day)) or fallback
 
 
 def _members_on(session, tenant_id, units: list, day: date, tenant_ids=None):

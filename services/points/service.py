@@ -90,7 +90,7 @@ class PointsService(RosterFollower):
 
     @handles(ActivityLogged, batch=True)  # the hot path: one event per activity logged
     def on_activity_logged(self, batch: EventBatch) -> int:
-        return self.db.process_batch(batch, handlers.accrue_for_activity)
+        return self.db.process_together(batch, handlers.accrue_all)
 
     @handles(ActivityApproved)
     def on_activity_approved(self, event: ActivityApproved) -> bool:

@@ -58,3 +58,20 @@ def test_occurred_at_is_normalised_to_utc():
     body = valid_activity(occurred_at="2026-11-05T18:00:00+08:00")
     event = parse_event(ActivityLogged, body)
     assert event.occurred_at == datetime(2026, 11, 5, 10, 0, tzinfo=timezone.utc)
+
+
+def test_activity_logged_is_routed_by_its_kind_and_other_events_by_their_type():
+    from services.common.contracts import routing_key_of
+
+    body = {"kind": "pairing_contact"}
+    assert routing_key_of("activities", "activity_logged", body) == "activity_logged.pairing_contact"
+    assert routing_key_of("points", "points_awarded", {"kind": "org_life"}) == "points_awarded"
+    assert routing_key_of("elsewhere", "unknown_event", body) == "unknown_event"
+
+
+def test_a_handler_can_select_only_on_a_routed_field():
+    from services.common.consuming import ReliableEventHandler
+    from services.common.contracts.points import PointsAwarded
+
+    with pytest.raises(TypeError, match="no routed_by"):
+        ReliableEventHandler(PointsAwarded, only=("org_life",))

@@ -10,5 +10,6 @@ from services.common.contracts.base import (  # noqa: F401
     contract_for,
     parse_event,
     registered_events,
+    routing_key_of,
 )
 from services.common.contracts import activities, members, notify, pairing, points  # noqa: F401  (registration)

@@ -15,6 +15,9 @@ class ActivityLogged(Event):
 
     source = "activities"
     event_type = "activity_logged"
+    # Published as activity_logged.<kind>: a consumer that cares about a few kinds (members about
+    # pairing contacts, notify about the four duties) is not handed every activity.
+    routed_by = "kind"
 
     activity_id: uuid.UUID
     member_id: uuid.UUID

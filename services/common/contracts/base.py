@@ -26,6 +26,9 @@ class Event(BaseModel):
 
     source: ClassVar[str]
     event_type: ClassVar[str]
+    # A field whose value is added to the routing key (`<event_type>.<value>`), so a consumer that
+    # wants only some values binds to those and is not handed the rest (see `routing_key`).
+    routed_by: ClassVar[str | None] = None
     schema_version: int = 1
 
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
@@ -48,6 +51,13 @@ class Event(BaseModel):
             raise ValueError("must carry a time zone (UTC is stored)")
         return value.astimezone(timezone.utc)
 
+    @classmethod
+    def routing_key(cls, payload: dict) -> str:
+        """The routing key this event is published with: its type, then the `routed_by` value."""
+        if cls.routed_by is None:
+            return cls.event_type
+        return f"{cls.event_type}.{payload[cls.routed_by]}"
+
     def to_message(self) -> dict:
         """The JSON body published on the wire."""
         body = self.model_dump(mode="json")
@@ -60,6 +70,11 @@ def contract_for(source: str, event_type: str) -> type[Event]:
         return _REGISTRY[(source, event_type)]
     except KeyError:
         raise ContractViolation(f"no contract for event {source}.{event_type}") from None
+
+
+def routing_key_of(source: str, event_type: str, payload: dict) -> str:
+    contract = _REGISTRY.get((source, event_type))
+    return contract.routing_key(payload) if contract is not None else event_type
 
 
 def registered_events() -> dict[tuple[str, str], type[Event]]:
