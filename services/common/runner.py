@@ -9,12 +9,14 @@ from services.common import runtime
 
 runtime.patch()
 
+import itertools  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
 import eventlet  # noqa: E402
+import eventlet.event  # noqa: E402
 from kombu import Connection  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 from sqlalchemy import text  # noqa: E402
@@ -80,18 +82,36 @@ def main(service: str) -> None:
         sys.exit(2)
     logs.configure(service, settings.log_level, settings.log_format)
     prestart(settings)
-    metrics.serve(settings.metrics_port)
 
     runner = ServiceRunner(config=settings.nameko_config)
     runner.add_service(registry.service_class(service))
+    started = eventlet.event.Event()
+    signals_seen = itertools.count()
+
+    def stop_once_started():
+        # A stop that arrives while runner.start() is still starting extensions would find
+        # entrypoints with nothing to stop yet (nameko's Timer.stop then fails on its missing
+        # thread) and the process would never exit; so it waits for the start to finish.
+        started.wait()
+        runner.stop()
 
     def shutdown(signum, frame):
-        # Handled in a green thread: stop() waits for in-flight workers to finish.
-        eventlet.spawn_n(runner.stop)
+        # Once: Ctrl-C in a terminal reaches every process of the group and bin/run-local then
+        # sends SIGTERM as well; a second runner.stop() fails inside nameko's Timer.stop and the
+        # process never exits. next() on a count is atomic, so two signals cannot both pass.
+        # Signal handlers cannot block on eventlet primitives: the stop runs in a green thread.
+        if next(signals_seen):
+            log.info("%s is already stopping (signal %s ignored)", service, signum)
+            return
+        eventlet.spawn_n(stop_once_started)
 
+    # Installed only now: during pre-start (waiting for the broker, migrating) the default
+    # action, exiting at once, is the right answer to a stop request.
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
+    metrics.serve(settings.metrics_port)
     runner.start()
+    started.send()
     log.info("%s started (metrics on :%s)", service, settings.metrics_port)
     runnlet = eventlet.spawn(runner.wait)
     while True:

@@ -1,0 +1,65 @@
+"""A service stops cleanly however many stop signals it gets, and whenever they arrive.
+
+Ctrl-C in a terminal reaches every process of the group, and bin/run-local then sends SIGTERM
+too: two signals. nameko's Timer cannot be stopped twice, nor before it has started, so a second
+stop, or a stop that arrived while the service was still starting its entrypoints, used to hang
+the process until it was killed."""
+import signal
+import subprocess
+import time
+
+import pytest
+import requests
+
+from tests.support.infra import free_port, service_env
+from tests.support.processes import SystemProcesses
+
+
+def _metrics_answer(port: int) -> bool:
+    try:
+        requests.get(f"http://127.0.0.1:{port}/metrics", timeout=1)
+        return True
+    except requests.RequestException:
+        return False
+
+
+def _stop_twice_and_wait(processes: SystemProcesses, log_path) -> None:
+    proc = processes.procs["members"]
+    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        returncode = proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        pytest.fail("members did not exit within 20 s of SIGINT + SIGTERM:\n" + log_path.read_text()[-3000:])
+    log = log_path.read_text()
+    assert returncode == 0, log[-3000:]
+    assert "re-send" not in log
+    assert "members stopped" in log
+
+
+def _members(database_url, amqp_uri, tmp_path):
+    port = free_port()
+    processes = SystemProcesses(service_env(database_url, amqp_uri), gateway_port=free_port(),
+                                metrics_ports={"members": port}, log_dir=tmp_path)
+    processes.start("members")  # members runs the overdue-scan timer
+    return processes, port
+
+
+def test_a_running_service_stops_once_on_sigint_then_sigterm(database_url, amqp_uri, migrated, tmp_path):
+    processes, _ = _members(database_url, amqp_uri, tmp_path)
+    processes.wait_ready(["members"])
+    _stop_twice_and_wait(processes, tmp_path / "members.log")
+
+
+def test_a_service_still_starting_its_entrypoints_stops_once_started(database_url, amqp_uri, migrated, tmp_path):
+    """The metrics endpoint answers just before the container starts its extensions: signalling
+    at that moment lands inside runner.start() (or just after it), never before the handlers."""
+    processes, port = _members(database_url, amqp_uri, tmp_path)
+    deadline = time.monotonic() + 60
+    while not _metrics_answer(port):
+        assert processes.procs["members"].poll() is None, (tmp_path / "members.log").read_text()[-3000:]
+        assert time.monotonic() < deadline, "members never served /metrics"
+        time.sleep(0.01)
+    _stop_twice_and_wait(processes, tmp_path / "members.log")
