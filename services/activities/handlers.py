@@ -22,6 +22,7 @@ from services.common.contracts.members import (
 )
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.tenancy import Caller
 
 # The detail field whose value a points rule may price differently (e.g. achievement level).
 VARIANT_FIELD = {"achievement": "level", "org_life": "meeting", "pairing_contact": "target_type"}
@@ -173,26 +174,33 @@ def _decide(uow: UnitOfWork, row: dict, caller_id, **values) -> dict:
     return row
 
 
-def approve(uow: UnitOfWork, tenant_id, activity_id, caller_id) -> dict:
+def _decision_on(uow: UnitOfWork, tenant_id, activity_id, caller: Caller) -> dict:
+    """The activity an officer decides on, locked; only the officers of the unit it was logged in."""
     row = _activity_row(uow.session, tenant_id, activity_id, lock=True)
+    caller.require_manages(row["org_unit_id"])
+    return row
+
+
+def approve(uow: UnitOfWork, tenant_id, activity_id, caller: Caller) -> dict:
+    row = _decision_on(uow, tenant_id, activity_id, caller)
     if row["status"] != "submitted":
         raise Conflict(f"only a submitted activity can be approved; this one is {row['status']}")
-    row = _decide(uow, row, caller_id, status="approved")
+    row = _decide(uow, row, caller.caller_id, status="approved")
     uow.publish(ActivityApproved(tenant_id=tenant_id, **_facts(row)))
     return activity_dict(row)
 
 
-def reject(uow: UnitOfWork, tenant_id, activity_id, caller_id, reason: str) -> dict:
-    row = _activity_row(uow.session, tenant_id, activity_id, lock=True)
+def reject(uow: UnitOfWork, tenant_id, activity_id, caller: Caller, reason: str) -> dict:
+    row = _decision_on(uow, tenant_id, activity_id, caller)
     if row["status"] == "rejected":
         raise Conflict("this activity is already rejected")
-    row = _decide(uow, row, caller_id, status="rejected", decision_reason=reason)
+    row = _decide(uow, row, caller.caller_id, status="rejected", decision_reason=reason)
     uow.publish(ActivityRejected(tenant_id=tenant_id, reason=reason, **_facts(row)))
     return activity_dict(row)
 
 
-def correct(uow: UnitOfWork, tenant_id, activity_id, caller_id, data: Correction) -> dict:
-    row = _activity_row(uow.session, tenant_id, activity_id, lock=True)
+def correct(uow: UnitOfWork, tenant_id, activity_id, caller: Caller, data: Correction) -> dict:
+    row = _decision_on(uow, tenant_id, activity_id, caller)
     kind = kind_of(uow.session, tenant_id, row["kind"])
     if row["status"] == "rejected":
         raise Conflict("a rejected activity cannot be corrected")
@@ -201,7 +209,7 @@ def correct(uow: UnitOfWork, tenant_id, activity_id, caller_id, data: Correction
     if data.quantity > kind.max_quantity:
         raise InvalidInput.field("quantity", f"at most {kind.max_quantity} {kind.unit}s in one log")
     previous = row["quantity"]
-    row = _decide(uow, row, caller_id, quantity=data.quantity, decision_reason=data.reason)
+    row = _decide(uow, row, caller.caller_id, quantity=data.quantity, decision_reason=data.reason)
     uow.publish(ActivityCorrected(tenant_id=tenant_id, previous_quantity=previous, reason=data.reason, **_facts(row)))
     return activity_dict(row)
 
@@ -265,8 +273,9 @@ def _day(session, tenant_id, day_id, *, lock: bool = False) -> dict:
     return dict(row._mapping)
 
 
-def move_day(uow: UnitOfWork, tenant_id, day_id, data: MoveDay) -> dict:
+def move_day(uow: UnitOfWork, tenant_id, day_id, data: MoveDay, caller: Caller) -> dict:
     day = _day(uow.session, tenant_id, day_id, lock=True)
+    caller.require_manages(day["org_unit_id"])
     if period_of(data.held_on) != day["period"]:
         raise InvalidInput.field("held_on", f"must stay within {day['period']}")
     uow.session.execute(models.activity_days.update().where(models.activity_days.c.id == day_id)
@@ -277,8 +286,9 @@ def move_day(uow: UnitOfWork, tenant_id, day_id, data: MoveDay) -> dict:
     return day_dict(day)
 
 
-def record_attendance(uow: UnitOfWork, tenant_id, day_id, member: dict, data: Attendance, caller_id) -> dict:
+def record_attendance(uow: UnitOfWork, tenant_id, day_id, member: dict, data: Attendance, caller: Caller) -> dict:
     day = _day(uow.session, tenant_id, day_id)
+    caller.require_manages(day["org_unit_id"])
     # A group's members attend their branch's activity day.
     if tree(uow.session, tenant_id).branch_of(uuid.UUID(member["org_unit_id"])) != day["org_unit_id"]:
         raise InvalidInput.field("member_id", "the member does not belong to this activity day's branch")
@@ -292,7 +302,7 @@ def record_attendance(uow: UnitOfWork, tenant_id, day_id, member: dict, data: At
         models.activities.c.activity_day_id == day_id, models.activities.c.member_id == data.member_id)).first()
     if existing is not None:
         raise Conflict("attendance for this member on this day is already recorded")
-    return log_activity(uow, tenant_id, member, create, details, caller_id, activity_day_id=day_id)
+    return log_activity(uow, tenant_id, member, create, details, caller.caller_id, activity_day_id=day_id)
 
 
 # --- roster read model and four duties ------------------------------------------------------------

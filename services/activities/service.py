@@ -13,6 +13,7 @@ from services.common.gauges import BusinessGauges
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
+from services.common.retention import Retention
 from services.common.roster import RosterFollower
 from services.common.rpc import RpcClient, rpc
 from services.common.tenancy import CallerContext
@@ -30,6 +31,7 @@ class ActivitiesService(RosterFollower):
     roster_handlers = handlers
 
     db = Database(models.metadata)
+    retention = Retention(models.metadata)
     relay = OutboxRelay(models.metadata)
     caller = CallerContext()
     members = RpcClient("members")
@@ -76,6 +78,7 @@ class ActivitiesService(RosterFollower):
         self.caller.require_self_or_officer(data.member_id)
         # The member must exist in this tenant, and "not in the future" is judged in its time zone.
         member = next(self._members([data.member_id]))
+        self.caller.require_self_or_manages(data.member_id, member["org_unit_id"])
         details = self._validated(data, member)
         return self.db.once_per_request(lambda uow: handlers.log_activity(
             uow, self.caller.tenant_id, member, data, details, self.caller.caller_id, by_officer=self.caller.is_officer))
@@ -89,6 +92,7 @@ class ActivitiesService(RosterFollower):
             kind = handlers.kind_of(session, self.caller.tenant_id, data.kind)  # the same for everyone listed
         prepared = []
         for index, (member_id, member) in enumerate(zip(data.member_ids, self._members(data.member_ids))):
+            self.caller.require_manages(member["org_unit_id"])
             one = data.for_member(member_id)
             try:
                 details = handlers.validate_activity(one, member["timezone"], kind=kind)
@@ -127,7 +131,7 @@ class ActivitiesService(RosterFollower):
         self._require_officer()
         activity_id = parse_uuid(activity_id, "activity_id")
         with self.db.transaction() as uow:
-            return handlers.approve(uow, self.caller.tenant_id, activity_id, self.caller.caller_id)
+            return handlers.approve(uow, self.caller.tenant_id, activity_id, self.caller)
 
     @rpc
     def reject(self, activity_id, payload: dict) -> dict:
@@ -135,7 +139,7 @@ class ActivitiesService(RosterFollower):
         activity_id = parse_uuid(activity_id, "activity_id")
         data = validate(schemas.Rejection, payload)
         with self.db.transaction() as uow:
-            return handlers.reject(uow, self.caller.tenant_id, activity_id, self.caller.caller_id, data.reason)
+            return handlers.reject(uow, self.caller.tenant_id, activity_id, self.caller, data.reason)
 
     @rpc
     def correct(self, activity_id, payload: dict) -> dict:
@@ -143,12 +147,13 @@ class ActivitiesService(RosterFollower):
         activity_id = parse_uuid(activity_id, "activity_id")
         data = validate(schemas.Correction, payload)
         with self.db.transaction() as uow:
-            return handlers.correct(uow, self.caller.tenant_id, activity_id, self.caller.caller_id, data)
+            return handlers.correct(uow, self.caller.tenant_id, activity_id, self.caller, data)
 
     @rpc
     def schedule_activity_days(self, payload: dict) -> list[dict]:
         self._require_officer()
         data = validate(schemas.ScheduleDays, payload)
+        self.caller.require_manages(data.org_unit_id)
         with self.db.transaction() as uow:
             return handlers.schedule_year(uow, self.caller.tenant_id, data)
 
@@ -166,7 +171,7 @@ class ActivitiesService(RosterFollower):
         day_id = parse_uuid(day_id, "day_id")
         data = validate(schemas.MoveDay, payload)
         with self.db.transaction() as uow:
-            return handlers.move_day(uow, self.caller.tenant_id, day_id, data)
+            return handlers.move_day(uow, self.caller.tenant_id, day_id, data, self.caller)
 
     @rpc
     def record_attendance(self, day_id, payload: dict) -> dict:
@@ -175,7 +180,7 @@ class ActivitiesService(RosterFollower):
         data = validate(schemas.Attendance, payload)
         member = self.members.get_member(str(data.member_id))
         return self.db.once_per_request(lambda uow: handlers.record_attendance(
-            uow, self.caller.tenant_id, day_id, member, data, self.caller.caller_id))
+            uow, self.caller.tenant_id, day_id, member, data, self.caller))
 
     @rpc
     def member_four_duties(self, member_id, period) -> dict:

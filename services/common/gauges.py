@@ -16,10 +16,9 @@ import logging
 from typing import Callable
 
 import eventlet
-from nameko.extensions import DependencyProvider
 from sqlalchemy.engine import Connection
 
-from services.common.db import make_engine
+from services.common.background import BackgroundWorker
 from services.common.settings import from_container
 
 log = logging.getLogger(__name__)
@@ -27,31 +26,17 @@ log = logging.getLogger(__name__)
 Refresher = Callable[[Connection], None]
 
 
-class BusinessGauges(DependencyProvider):
+class BusinessGauges(BackgroundWorker):
+    identifier = "business_gauges"
+
     def __init__(self, *refreshers: Refresher):
         self.refreshers = refreshers
 
     def setup(self):
-        settings = from_container(self.container)
-        self.interval = settings.business_gauge_seconds
-        self.engine = make_engine(settings, pool_size=1)
-        self._thread = None
+        super().setup()
+        self.interval = from_container(self.container).business_gauge_seconds
 
-    def start(self):
-        self._thread = self.container.spawn_managed_thread(self._run, identifier="business_gauges")
-
-    def stop(self):
-        if self._thread is not None:
-            self._thread.kill()
-        self.engine.dispose()
-
-    def kill(self):
-        self.stop()
-
-    def get_dependency(self, worker_ctx):
-        return self
-
-    def _run(self):
+    def run(self):
         while True:
             self.refresh()
             eventlet.sleep(self.interval)

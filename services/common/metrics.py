@@ -35,6 +35,9 @@ OUTBOX_OLDEST_AGE = Gauge("outbox_oldest_age_seconds", "Age of the oldest unpubl
 OUTBOX_PUBLISH_FAILURES = Counter(
     "outbox_publish_failures_total", "Relay attempts that failed (broker down, unroutable)", ["service", "reason"]
 )
+RETENTION_DELETED = Counter(
+    "retention_rows_deleted_total", "Once-only records deleted after their retention window", ["service", "table"]
+)
 SERVICE_INFO = Gauge("service_up", "1 while the service container runs", ["service"])
 
 # -- business metrics ---------------------------------------------------------------------------

@@ -101,6 +101,9 @@ class Settings:
     event_batch_size: int
     event_batch_wait_ms: int
     event_batches_in_flight: int
+    retention_sweep_seconds: float
+    processed_events_keep_days: int
+    handled_requests_keep_hours: int
     extra: dict = field(default_factory=dict)
 
     @property
@@ -158,6 +161,11 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
         event_batch_size=_int(env, "EVENT_BATCH_SIZE", 100, 1, 1000),
         event_batch_wait_ms=_int(env, "EVENT_BATCH_WAIT_MS", 5, 0, 10000),
         event_batches_in_flight=_int(env, "EVENT_BATCHES_IN_FLIGHT", 2, 1, 100),
+        retention_sweep_seconds=_float(env, "RETENTION_SWEEP_SECONDS", 3600.0, 1.0),
+        # Floors: a day of events is within reach of a broker outage; an hour is far beyond any
+        # RPC timeout. See services.common.retention.
+        processed_events_keep_days=_int(env, "PROCESSED_EVENTS_KEEP_DAYS", 30, 1, 3650),
+        handled_requests_keep_hours=_int(env, "HANDLED_REQUESTS_KEEP_HOURS", 24, 1, 24 * 3650),
     )
 
 

@@ -19,6 +19,10 @@ TENANT_KEY = "tenant_id"
 CALLER_KEY = "caller_id"
 ROLES_KEY = "roles"
 CORRELATION_KEY = "correlation_id"
+# The org units an officer may change (their appointments and every unit below), computed by
+# members when the gateway resolves the token, so activities, points and notify scope an
+# officer's changes to their own branch without reading members' tables.
+MANAGED_UNITS_KEY = "managed_units"
 # One id per HTTP request, made by the gateway (never taken from the client). A write entrypoint
 # records it with its effect, so an RPC message RabbitMQ redelivers (its consumer's connection
 # dropped before the ack) is answered from the record instead of being carried out twice.
@@ -72,13 +76,36 @@ class Caller:
         if not self.is_admin:
             raise Forbidden("this action needs the tenant_admin role")
 
+    @property
+    def managed_units(self) -> frozenset[uuid.UUID] | None:
+        """The org units this caller may change: None (the whole tenant) for an admin; for anyone
+        else the units the gateway bound, empty when it bound none."""
+        if self.is_admin:
+            return None
+        return frozenset(uuid.UUID(str(unit)) for unit in self.data.get(MANAGED_UNITS_KEY) or ())
+
+    def require_manages(self, org_unit_id) -> None:
+        """An officer changes only their own branch and its groups; an admin anything of the tenant.
+        The same rule the members service applies to the roster, from its own tables."""
+        if not self.is_officer:
+            raise Forbidden("this action needs a branch officer or tenant_admin role")
+        units = self.managed_units
+        if units is not None and uuid.UUID(str(org_unit_id)) not in units:
+            raise Forbidden("officers change only their own branch and its groups")
+
+    def require_self_or_manages(self, member_id: uuid.UUID, org_unit_id) -> None:
+        """A member acts on their own records; on anyone else's, as `require_manages` for their unit."""
+        if self.caller_id is not None and self.caller_id == member_id:
+            return
+        self.require_manages(org_unit_id)
+
     def require_self_or_officer(self, member_id: uuid.UUID) -> None:
         """Members reach their own records; officers and admins reach their tenant's."""
         if self.is_officer or self.caller_id == member_id:
             return
         raise Forbidden("members may only act on their own records")
 
-    def bind(self, *, tenant_id=None, caller_id=None, roles=(), correlation_id=None) -> None:
+    def bind(self, *, tenant_id=None, caller_id=None, roles=(), correlation_id=None, managed_units=()) -> None:
         # nameko drops (with a warning) context values that are None, so absent keys stay absent.
         values = {TENANT_KEY: tenant_id, CALLER_KEY: caller_id, CORRELATION_KEY: correlation_id}
         for key, value in values.items():
@@ -87,6 +114,10 @@ class Caller:
             else:
                 self.data.pop(key, None)
         self.data[ROLES_KEY] = sorted(roles)
+        if managed_units:
+            self.data[MANAGED_UNITS_KEY] = sorted(str(unit) for unit in managed_units)
+        else:
+            self.data.pop(MANAGED_UNITS_KEY, None)
 
 
 class CallerContext(DependencyProvider):

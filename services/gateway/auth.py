@@ -1,8 +1,9 @@
 """Bearer-token authentication at the edge.
 
-A token maps to a tenant, an optional person and roles (stored hashed by `members`). Answers
-are cached briefly so a busy gateway does not ask `members` on every request; a revoked token
-therefore stops working within TOKEN_CACHE_SECONDS.
+A token maps to a tenant, an optional person, roles (stored hashed by `members`) and, for an
+officer, the org units they manage. Answers are cached briefly so a busy gateway does not ask
+`members` on every request; a revoked token therefore stops working, and a new or ended
+appointment takes effect outside members, within TOKEN_CACHE_SECONDS.
 """
 from __future__ import annotations
 

@@ -49,7 +49,8 @@ def start_request(service, request) -> str:
 def authenticate(service, request, correlation_id: str) -> None:
     identity = service.tokens.resolve(bearer_token(request), service.members.authenticate)
     service.caller.bind(tenant_id=identity["tenant_id"], caller_id=identity["person_id"],
-                        roles=identity["roles"], correlation_id=correlation_id)
+                        roles=identity["roles"], correlation_id=correlation_id,
+                        managed_units=identity.get("managed_units", ()))
 
 
 def route(method: str, url: str, *, status: int = 200, authenticated: bool = True):

@@ -16,7 +16,7 @@ from services.common.contracts.members import (
 )
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
-from services.common.tenancy import Caller
+from services.common.tenancy import CALLER_KEY, ROLES_KEY, Caller
 from services.members import models, schemas, statuses
 
 # A branch or group may sit under these kinds; a committee only at the top.
@@ -91,8 +91,12 @@ def authenticate(session, token: str) -> dict:
     ).first()
     if row is None:
         raise Unauthenticated("unknown or revoked token")
-    return {"tenant_id": str(row.tenant_id), "person_id": str(row.person_id) if row.person_id else None,
-            "roles": list(row.roles)}
+    caller = Caller({CALLER_KEY: str(row.person_id) if row.person_id else None, ROLES_KEY: list(row.roles)})
+    # Admins manage the whole tenant and members nothing; an officer's units travel with every
+    # call the request makes, so the other services scope their changes the way members does.
+    units = managed_units(session, row.tenant_id, caller) if caller.is_officer and not caller.is_admin else set()
+    return {"tenant_id": str(row.tenant_id), "person_id": caller.data[CALLER_KEY], "roles": list(row.roles),
+            "managed_units": sorted(str(unit) for unit in units)}
 
 
 def _org_unit(session, tenant_id, org_unit_id):

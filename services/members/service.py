@@ -10,6 +10,7 @@ from services.common.gauges import BusinessGauges
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
+from services.common.retention import Retention
 from services.common.rpc import rpc
 from services.common.tenancy import PLATFORM_ADMIN, CallerContext
 from services.common.validation import parse_uuid, validate
@@ -22,6 +23,7 @@ class MembersService(PairingEndpoints):
     name = "members"
 
     db = Database(models.metadata)
+    retention = Retention(models.metadata)
     relay = OutboxRelay(models.metadata)
     caller = CallerContext()
     metrics = EntrypointMetrics()

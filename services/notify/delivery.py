@@ -21,12 +21,10 @@ import logging
 from datetime import timedelta
 
 import eventlet
-from nameko.extensions import DependencyProvider
 from prometheus_client import Counter
 from sqlalchemy import delete, func, select, update
 
-from services.common.db import make_engine
-from services.common.settings import from_container
+from services.common.background import BackgroundWorker
 from services.notify import channels, models
 from services.notify import settings as notify_settings
 
@@ -45,34 +43,19 @@ def backoff_seconds(settings: notify_settings.NotifySettings, attempts: int) -> 
     return min(settings.backoff_max_seconds, settings.backoff_base_seconds * 2 ** max(0, attempts - 1))
 
 
-class DeliveryWorker(DependencyProvider):
+class DeliveryWorker(BackgroundWorker):
     """Declare on the notify service: `deliveries = DeliveryWorker()`."""
+
+    identifier = "notify_delivery"
+    pool_size = 2
 
     def setup(self):
         self.settings = notify_settings.load()  # fails the container's start on a bad variable
-        self.engine = make_engine(from_container(self.container), pool_size=2)
-        self._running = False
-        self._thread = None
+        super().setup()
 
-    def start(self):
-        self._running = True
-        self._thread = self.container.spawn_managed_thread(self._run, identifier="notify_delivery")
-
-    def stop(self):
-        self._running = False
-        if self._thread is not None:
-            self._thread.kill()
-        self.engine.dispose()
-
-    def kill(self):
-        self.stop()
-
-    def get_dependency(self, worker_ctx):
-        return self
-
-    def _run(self):
+    def run(self):
         failures = 0
-        while self._running:
+        while True:
             try:
                 handled = self.deliver_once()
                 failures = 0

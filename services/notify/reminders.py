@@ -16,11 +16,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import eventlet
-from nameko.extensions import DependencyProvider
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from services.common.db import ServiceTables, UnitOfWork, make_engine
+from services.common.background import BackgroundWorker
+from services.common.db import ServiceTables, UnitOfWork
 from services.common.settings import from_container
 from services.notify import handlers, models, templates
 from services.notify import settings as notify_settings
@@ -92,41 +92,25 @@ def _missing_duties(uow: UnitOfWork, today: date, reminder_days: int) -> int:
     return count
 
 
-class ReminderScheduler(DependencyProvider):
+class ReminderScheduler(BackgroundWorker):
     """Declare on the notify service: `reminders = ReminderScheduler()`."""
+
+    identifier = "notify_reminders"
 
     def setup(self):
         settings = from_container(self.container)
         self.settings = notify_settings.load()
         self.zone = ZoneInfo(settings.default_timezone)
         self.tables = ServiceTables(models.metadata, settings.db_schema)
-        self.engine = make_engine(settings, pool_size=1)
-        self._running = False
-        self._thread = None
-
-    def start(self):
-        self._running = True
-        self._thread = self.container.spawn_managed_thread(self._run, identifier="notify_reminders")
-
-    def stop(self):
-        self._running = False
-        if self._thread is not None:
-            self._thread.kill()
-        self.engine.dispose()
-
-    def kill(self):
-        self.stop()
-
-    def get_dependency(self, worker_ctx):
-        return self
+        super().setup()
 
     def run_once(self, today: date | None = None) -> int:
         today = today or datetime.now(self.zone).date()
         with Session(self.engine) as session, session.begin():
             return scan(session, self.tables, today, self.settings.duty_reminder_days)
 
-    def _run(self):
-        while self._running:
+    def run(self):
+        while True:
             try:
                 self.run_once()
             except Exception as exc:  # keep scanning on the next tick; the scan is idempotent

@@ -14,6 +14,7 @@ from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
+from services.common.retention import Retention
 from services.common.rpc import rpc
 from services.common.tenancy import CallerContext
 from services.common.validation import parse_uuid, validate
@@ -33,6 +34,7 @@ class NotifyService:
     name = "notify"
 
     db = Database(models.metadata)
+    retention = Retention(models.metadata)
     caller = CallerContext()
     metrics = EntrypointMetrics()
     log_context = LogContext()
@@ -121,7 +123,7 @@ class NotifyService:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
         if kind not in ("wecom", "dingtalk"):
             raise InvalidInput.field("kind", "expected wecom or dingtalk")
-        self._require_officer()
+        self.caller.require_manages(org_unit_id)
         robot = validate(schemas.RobotIn, payload)
         with self.db.transaction() as uow:
             return handlers.put_robot(uow, self.caller.tenant_id, org_unit_id, kind, robot)
@@ -137,6 +139,8 @@ class NotifyService:
     def send_notice(self, payload) -> dict:
         self._require_officer()
         notice = validate(schemas.NoticeIn, payload)
+        if notice.notice in templates.BRANCH_NOTICES:
+            self.caller.require_manages(notice.org_unit_id)  # a branch's group chats, by its officers
         with self.db.transaction() as uow:
             return handlers.send_notice(uow, self.caller.tenant_id, notice, notice.cause)
 

@@ -18,6 +18,7 @@ from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
+from services.common.retention import Retention
 from services.common.roster import RosterFollower
 from services.common.rpc import rpc
 from services.common.tenancy import CallerContext
@@ -62,6 +63,7 @@ class PointsService(RosterFollower):
     roster_handlers = handlers
 
     db = Database(models.metadata)
+    retention = Retention(models.metadata)
     relay = OutboxRelay(models.metadata)
     caller = CallerContext()
     metrics = EntrypointMetrics()
@@ -147,7 +149,9 @@ class PointsService(RosterFollower):
         data = validate(RuleSetCreate, payload)
         unit = parse_uuid(data.org_unit_id, "org_unit_id") if data.org_unit_id else None
         if unit is None:
-            self.caller.require_admin()
+            self.caller.require_admin()  # the tenant's default applies to every branch
+        else:
+            self.caller.require_manages(unit)
         with self.db.transaction() as uow:
             return handlers.save_rule_set(uow, self.caller.tenant_id, unit, data.effective_from, data.layer,
                                           self.caller.caller_id)
@@ -157,6 +161,7 @@ class PointsService(RosterFollower):
         self._require_officer()
         data = validate(MonthCloseRequest, payload)
         unit = parse_uuid(data.org_unit_id, "org_unit_id")
+        self.caller.require_manages(unit)
         with self.db.transaction() as uow:
             return handlers.close_month(uow, self.caller.tenant_id, unit, data.period)
 
