@@ -178,7 +178,7 @@ class ActivitiesService(RosterFollower):
         self._require_officer()
         day_id = parse_uuid(day_id, "day_id")
         data = validate(schemas.Attendance, payload)
-        member = self.members.get_member(str(data.member_id))
+        member = next(self._members([data.member_id]))
         return self.db.once_per_request(lambda uow: handlers.record_attendance(
             uow, self.caller.tenant_id, day_id, member, data, self.caller))
 

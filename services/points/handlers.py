@@ -184,6 +184,7 @@ def accrue_all(uow: UnitOfWork, events: list[ActivityLogged]) -> None:
                                 [dict(status=e.status, **f) for e, f in zip(events, facts)]).scalars())
     standings = _standings(session, events, facts, [rule for rule, _ in priced])
     planned: list[tuple[ActivityLogged, dict, rules.Rule, rules.RuleSet, rules.Award, int]] = []
+    planned_for: dict[tuple, list] = {}  # (tenant, member) -> that member's entries so far in this batch
     seen = set()
     for event, f, (rule, rs), standing in zip(events, facts, priced, standings):
         if event.activity_id in seen:
@@ -196,10 +197,11 @@ def accrue_all(uow: UnitOfWork, events: list[ActivityLogged]) -> None:
             continue
         if not is_first and _has_entries(session, event.tenant_id, event.activity_id):
             continue
-        for earlier_event, earlier, earlier_rule, _, award, _ in planned:  # this batch's entries so far
-            if earlier_event.tenant_id == event.tenant_id and earlier_event.member_id == event.member_id:
-                _add_to_standing(standing, f, rule, earlier, earlier_rule, award.delta)
+        mine = planned_for.setdefault((event.tenant_id, event.member_id), [])
+        for _, earlier, earlier_rule, _, award, _ in mine:
+            _add_to_standing(standing, f, rule, earlier, earlier_rule, award.delta)
         planned.append((event, f, rule, rs, _value(standing, f, rule), standing["month"]))
+        mine.append(planned[-1])
     _append_all(uow, planned, units)
 
 
