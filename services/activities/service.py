@@ -81,7 +81,10 @@ class ActivitiesService(RosterFollower):
         self.caller.require_self_or_manages(data.member_id, member["org_unit_id"])
         details = self._validated(data, member)
         return self.db.once_per_request(lambda uow: handlers.log_activity(
-            uow, self.caller.tenant_id, member, data, details, self.caller.caller_id, by_officer=self.caller.is_officer))
+            uow, self.caller.tenant_id, member, data, details, self.caller.caller_id,
+            # Approved at once only when logged by an officer of the member's own unit: an officer
+            # logging for themself in a unit they do not manage waits for approval like anyone.
+            by_officer=self.caller.manages(member["org_unit_id"])))
 
     @rpc
     def log_bulk(self, payload: dict) -> list[dict]:

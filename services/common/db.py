@@ -66,10 +66,10 @@ def processed_events_table(metadata: MetaData) -> Table:
         Column("event_id", UUID(as_uuid=True), primary_key=True),
         Column("tenant_id", UUID(as_uuid=True), nullable=False),
         Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        # For the retention sweep (services.common.retention). Rows arrive in processed_at order,
-        # so a BRIN index of a few pages finds the old ones; a B-tree would cost every consumed
-        # event one more index insert.
-        Index("ix_processed_events_processed_at", "processed_at", postgresql_using="brin"),
+        # For the retention sweep (services.common.retention). A B-tree: benchmarks/retention.py
+        # measured no cost on marker inserts, and a BRIN index would stop helping once the sweep
+        # frees old pages and new rows fill them (its page ranges only ever widen).
+        Index("ix_processed_events_processed_at", "processed_at"),
     )
 
 

@@ -83,9 +83,10 @@ def peek(conn: Connection, dlq: str, limit: int) -> list[dict]:
                          "reason": headers.get(topology.REASON_HEADER)
                          or _death_reason(headers)})
     finally:
-        for message in taken:  # back in the queue, in their order
-            channel.basic_reject(message.delivery_tag, requeue=True)
-        channel.close()
+        if channel.is_open:  # otherwise the broker has put them back already
+            for message in taken:  # back in the queue, in their order
+                channel.basic_reject(message.delivery_tag, requeue=True)
+            channel.close()
     return seen
 
 
@@ -97,13 +98,17 @@ def _death_reason(headers: dict) -> str | None:
 
 
 def replay(conn: Connection, consumer_queue: str, limit: int | None = None) -> int:
-    """Move up to `limit` (default: all) messages from the dead-letter queue back to the consumer
-    queue; returns how many moved."""
+    """Move up to `limit` (default: all that wait now) messages from the dead-letter queue back to
+    the consumer queue; returns how many moved."""
     dlq = topology.dead_letter_queue_name(consumer_queue)
     channel = conn.channel()
+    # Counted once: a message whose cause is not fixed comes straight back to the dead-letter
+    # queue, and reading until it is empty would move it round for ever.
+    waiting = channel.queue_declare(dlq, passive=True).message_count
+    limit = waiting if limit is None else min(limit, waiting)
     moved = 0
     try:
-        while limit is None or moved < limit:
+        while moved < limit:
             message = channel.basic_get(dlq, no_ack=False)
             if message is None:
                 break
@@ -112,9 +117,9 @@ def replay(conn: Connection, consumer_queue: str, limit: int | None = None) -> i
             # Waits for the broker's confirm; a nack or a return (no queue bound) raises, and the
             # message, still unacked, goes back to the dead-letter queue when the channel closes.
             channel.basic_publish_confirm(
-                channel.prepare_message(message.body, content_type=message.content_type,
-                                        content_encoding=message.content_encoding, headers=headers,
-                                        properties={"delivery_mode": 2}),
+                channel.prepare_message(message.body, content_type=message.properties.get("content_type"),
+                                        content_encoding=message.properties.get("content_encoding"),
+                                        headers=headers, properties={"delivery_mode": 2}),
                 exchange=topology.REQUEUE_EXCHANGE.name, routing_key=consumer_queue, mandatory=True)
             channel.basic_ack(message.delivery_tag)
             moved += 1

@@ -84,13 +84,16 @@ class Caller:
             return None
         return frozenset(uuid.UUID(str(unit)) for unit in self.data.get(MANAGED_UNITS_KEY) or ())
 
-    def require_manages(self, org_unit_id) -> None:
+    def manages(self, org_unit_id) -> bool:
         """An officer changes only their own branch and its groups; an admin anything of the tenant.
         The same rule the members service applies to the roster, from its own tables."""
+        units = self.managed_units
+        return self.is_officer and (units is None or uuid.UUID(str(org_unit_id)) in units)
+
+    def require_manages(self, org_unit_id) -> None:
         if not self.is_officer:
             raise Forbidden("this action needs a branch officer or tenant_admin role")
-        units = self.managed_units
-        if units is not None and uuid.UUID(str(org_unit_id)) not in units:
+        if not self.manages(org_unit_id):
             raise Forbidden("officers change only their own branch and its groups")
 
     def require_self_or_manages(self, member_id: uuid.UUID, org_unit_id) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-import eventlet
 from prometheus_client import Counter
 from sqlalchemy import delete, func, select, update
 
@@ -52,10 +51,13 @@ class DeliveryWorker(BackgroundWorker):
     def setup(self):
         self.settings = notify_settings.load()  # fails the container's start on a bad variable
         super().setup()
+        # A stop lets the send under way finish and be recorded (each send is bounded by its
+        # channel's timeout), so a restart does not send it again.
+        self.stop_grace_seconds = max(self.settings.smtp_timeout_seconds, self.settings.http_timeout_seconds) + 5
 
     def run(self):
         failures = 0
-        while True:
+        while not self.stopping:
             try:
                 handled = self.deliver_once()
                 failures = 0
@@ -63,15 +65,15 @@ class DeliveryWorker(BackgroundWorker):
                 failures += 1
                 delay = min(60.0, 0.5 * 2 ** min(failures, 7))
                 log.warning("delivery worker failed (%s); retrying in %.1fs", exc, delay)
-                eventlet.sleep(delay)
+                self.pause(delay)
                 continue
             if handled < self.settings.batch_size:
-                eventlet.sleep(self.settings.poll_seconds)
+                self.pause(self.settings.poll_seconds)
 
     def deliver_once(self) -> int:
         """Handle up to one batch of due deliveries; returns how many were handled."""
         handled = 0
-        while handled < self.settings.batch_size and self._deliver_one():
+        while handled < self.settings.batch_size and not self.stopping and self._deliver_one():
             handled += 1
         return handled
 

@@ -28,6 +28,12 @@ def _recipient(session, tenant_id: uuid.UUID, person_id: uuid.UUID):
     return session.execute(select(r).where(r.c.tenant_id == tenant_id, r.c.person_id == person_id)).first()
 
 
+def recipient_unit(session, tenant_id: uuid.UUID, person_id: uuid.UUID) -> uuid.UUID | None:
+    """The person's current org unit, as notify's directory knows it; None for a person it does not know."""
+    row = _recipient(session, tenant_id, person_id)
+    return row.org_unit_id if row is not None else None
+
+
 def _add_delivery(uow: UnitOfWork, tenant_id, cause, notice, channel, title, body, **target) -> None:
     uow.session.execute(
         insert(models.deliveries).values(

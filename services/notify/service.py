@@ -11,7 +11,7 @@ from services.common.contracts.members import MemberJoined, MemberLeft, MemberSt
 from services.common.contracts.pairing import NeedAssigned, NeedOverdue, NeedResolved, PairingContactOverdue
 from services.common.contracts.points import MonthClosed, PointsAwarded
 from services.common.db import Database
-from services.common.errors import Forbidden, InvalidInput
+from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.retention import Retention
@@ -139,8 +139,15 @@ class NotifyService:
     def send_notice(self, payload) -> dict:
         self._require_officer()
         notice = validate(schemas.NoticeIn, payload)
-        if notice.notice in templates.BRANCH_NOTICES:
-            self.caller.require_manages(notice.org_unit_id)  # a branch's group chats, by its officers
+        # A branch's group chats, and the people of a branch, are addressed by its own officers.
+        if notice.org_unit_id is not None:
+            self.caller.require_manages(notice.org_unit_id)
+        if notice.person_id is not None and not self.caller.is_admin:
+            with self.db.reader() as session:
+                unit = handlers.recipient_unit(session, self.caller.tenant_id, notice.person_id)
+            if unit is None:
+                raise NotFound("person not found")
+            self.caller.require_self_or_manages(notice.person_id, unit)
         with self.db.transaction() as uow:
             return handlers.send_notice(uow, self.caller.tenant_id, notice, notice.cause)
 

@@ -101,6 +101,17 @@ def test_an_officer_sets_points_rules_closes_months_and_posts_to_robots_only_for
     officer.ok("POST", "/v1/notices", 201, json={"org_unit_id": units["ours"], **notice})
     assert admin.ok("GET", f"/v1/org-units/{units['theirs']}/robots") == []
 
+    # A notice to a person is for the officers of that person's unit, and cannot borrow another
+    # branch's group chats either.
+    people = college["people"]
+    overdue = {"notice": "pairing_contact_overdue", "fields": {"partner_name": "赵老师", "due_on": "2026-11-20",
+                                                               "days_overdue": 4}}
+    refused = officer.post("/v1/notices", json={"person_id": people["theirs"], "cause": "c1", **overdue})
+    assert refused.status_code == 403, refused.text
+    assert officer.post("/v1/notices", json={"person_id": people["ours"], "org_unit_id": units["theirs"],
+                                             "cause": "c2", **overdue}).status_code == 403
+    officer.ok("POST", "/v1/notices", 201, json={"person_id": people["in_group"], "cause": "c3", **overdue})
+
 
 def test_an_appointment_reaches_the_other_services_with_the_token(college):
     """Managed units are computed by members when the gateway resolves a token; a person who holds
@@ -111,3 +122,9 @@ def test_an_appointment_reaches_the_other_services_with_the_token(college):
     response = admin.as_(token).post("/v1/activities", json={"member_id": people["ours"], **ACHIEVEMENT})
     assert response.status_code == 403, response.text
     assert _activities(admin, people["ours"]) == []
+    # Their own activity waits for approval like anyone's; an appointed officer's is approved at once.
+    mine = admin.as_(token).ok("POST", "/v1/activities", 201, json={"member_id": unappointed["id"], **ACHIEVEMENT})
+    assert mine["status"] == "submitted"
+    secretary = college["secretary"]["id"]
+    assert college["officer"].ok("POST", "/v1/activities", 201, json={
+        "member_id": secretary, **ACHIEVEMENT})["status"] == "approved"

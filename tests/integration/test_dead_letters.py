@@ -43,6 +43,12 @@ def test_a_dead_letter_is_replayed_to_its_own_queue_once_the_cause_is_fixed(
     assert code == 0 and f"  {DLQ}" in listing
     assert int(next(line for line in listing.splitlines() if line.endswith(DLQ)).split()[0]) >= 1
 
+    # Replayed before the cause is fixed, it fails again and comes straight back; the replay
+    # moves what was waiting when it began and ends, instead of chasing its own returns.
+    code, out = run(capsys, "replay", POINTS_QUEUE)
+    assert code == 0 and out.startswith("moved "), out
+    wait_until(lambda: dead_letters_of(capsys, poison.event_id), message="the event dead-lettered again")
+
     # The cause: the tenant had not added the kind yet. Once points knows its rule, replay.
     publish(amqp_uri, [ActivityKindAdded(tenant_id=tenant, key=kind, title_zh="校园宣讲", unit="occurrence",
                                          points_per_unit=3, dimension="ability")])

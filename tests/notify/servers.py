@@ -93,8 +93,8 @@ class Robot:
     """One webhook's behaviour: which kind, its secret, and how many requests to refuse first."""
 
     def __init__(self, kind: str, secret: str | None = None, rate_limit_first: int = 0, http_429_first: int = 0,
-                 down: bool = False, errcode: int = 0):
-        self.kind, self.secret = kind, secret
+                 down: bool = False, errcode: int = 0, delay_seconds: float = 0.0):
+        self.kind, self.secret, self.delay_seconds = kind, secret, delay_seconds
         self.rate_limit_first, self.http_429_first = rate_limit_first, http_429_first
         self.down, self.errcode = down, errcode
         self.requests: list[dict] = []  # every request, accepted or not
@@ -124,6 +124,7 @@ class _RobotHandler(BaseHTTPRequestHandler):
         with server.lock:
             robot.requests.append(request)
             seen = len(robot.requests)
+        time.sleep(robot.delay_seconds)  # a slow webhook: the request is in flight meanwhile
         if robot.down:
             return self._answer(503, {"errcode": -1, "errmsg": "service unavailable"})
         if seen <= robot.http_429_first:

@@ -1,5 +1,6 @@
 """Notices reach real servers on loopback: SMTP mail, WeCom and DingTalk robots."""
 from prometheus_client import REGISTRY
+from sqlalchemy import text
 
 from tests.notify.helpers import ROBOT_LIMIT, ROBOT_WINDOW_SECONDS, OVERDUE, branch_notice, deliveries, settled
 from tests.notify.servers import Robot
@@ -155,3 +156,24 @@ def test_two_replicas_share_the_queue_and_send_each_mail_once(api, services, sta
     for n in range(len(people)):
         assert len(smtp_server.received_by(f"member{n}@replicas.example.edu")) == 1
     assert all(d["attempts"] == 1 for d in deliveries(college.admin, channel="email"))
+
+
+def test_a_stop_lets_the_send_under_way_finish_and_be_recorded(api, services, robot_server, db_engine):
+    """Killed between the robot's answer and the commit, the delivery would stay pending and go out
+    again after the restart. A stop waits for the send in flight (within the channel's timeout)."""
+    college = api.new_tenant()
+    branch = college.branch["id"]
+    slow = Robot("wecom", delay_seconds=1.5)
+    college.admin.ok("PUT", f"/v1/org-units/{branch}/robots/wecom",
+                     json={"webhook_url": robot_server.add("slow", slow)})
+    college.admin.ok("POST", "/v1/notices", 201, json={"notice": "activity_day_tomorrow", "cause": "slow-day",
+                                                       "org_unit_id": branch, "fields": {"date": "2026-10-22"}})
+    wait_until(lambda: slow.requests, message="the post in flight")
+
+    services["notify"].stop()
+
+    assert len(slow.accepted) == 1
+    with db_engine.connect() as conn:
+        status = conn.execute(text("SELECT status FROM notify.deliveries WHERE channel = 'wecom' AND cause = "
+                                   "'manual:activity_day_tomorrow:slow-day'")).scalar_one()
+    assert status == "sent"

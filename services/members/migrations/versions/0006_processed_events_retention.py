@@ -1,4 +1,4 @@
-"""processed_events: a BRIN index on processed_at for the retention sweep
+"""processed_events: an index on processed_at for the retention sweep
 
 Revision ID: 0006
 Revises: 0005
@@ -17,9 +17,16 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_processed_events_processed_at', 'processed_events', ['processed_at'], unique=False,
-                    postgresql_using='brin')
+    # CONCURRENTLY, outside the migration's transaction: the table is large by now, and a plain
+    # CREATE INDEX would hold up every consumer's marker insert until it is built.
+    with op.get_context().autocommit_block():
+        # A concurrent build cut short leaves an invalid index behind; start again without it.
+        op.execute('DROP INDEX CONCURRENTLY IF EXISTS ix_processed_events_processed_at')
+        op.create_index('ix_processed_events_processed_at', 'processed_events', ['processed_at'], unique=False,
+                        postgresql_concurrently=True)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_processed_events_processed_at', table_name='processed_events')
+    with op.get_context().autocommit_block():
+        op.drop_index('ix_processed_events_processed_at', table_name='processed_events',
+                      postgresql_concurrently=True)
