@@ -18,7 +18,8 @@ from services.common.contracts.activities import (
 )
 from services.common import roster as common_roster
 from services.common.contracts.members import (
-    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, OrgUnitChanged, TenantConfigured,
+    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, OrgUnitChanged,
+    TenantConfigured,
 )
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
@@ -317,6 +318,10 @@ def follow_transfer(uow: UnitOfWork, event: MemberTransferred) -> None:
 
 def follow_status(uow: UnitOfWork, event: MemberStatusChanged) -> None:
     common_roster.follow_status(uow.session, models.roster, event)
+
+
+def follow_update(uow: UnitOfWork, event: MemberUpdated) -> None:
+    common_roster.follow_update(uow.session, models.roster, event)
 
 
 def follow_leaving(uow: UnitOfWork, event: MemberLeft) -> None:

@@ -22,7 +22,8 @@ from sqlalchemy.dialects.postgresql import UUID, insert
 
 from services.common.consuming import handles
 from services.common.contracts.members import (
-    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, OrgUnitChanged, TenantConfigured,
+    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, OrgUnitChanged,
+    TenantConfigured,
 )
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -112,6 +113,16 @@ def follow_status(session, table: Table, event) -> bool:
     session.execute(table.update().where(table.c.member_id == event.member_id).values(
         political_status=event.to_status, previous_status=event.from_status, status_since=event.effective_on))
     return True
+
+
+def follow_update(session, table: Table, event) -> None:
+    """member_updated: the read model keeps only the name of what an edit may change. Edits carry
+    no date of their own, so two renames consumed out of order (one of them retried) leave the
+    one consumed last; the next edit sets it right."""
+    if "name" not in event.fields or event.name is None:
+        return
+    _known(session, table, event.tenant_id, event.member_id)
+    session.execute(table.update().where(table.c.member_id == event.member_id).values(name=event.name))
 
 
 def follow_leaving(session, table: Table, event) -> None:
@@ -218,7 +229,7 @@ class RosterFollower:
     """Mixin for a service that keeps the roster read model: one consumer per members event.
 
     The service sets `roster_handlers` to the module whose functions (`remember_member`,
-    `follow_transfer`, `follow_status`, `follow_leaving`, `remember_org_unit`,
+    `follow_transfer`, `follow_status`, `follow_update`, `follow_leaving`, `remember_org_unit`,
     `remember_tenant`) apply each event to its own tables, and may do more there (points also
     records the transfer's date for balances).
     """
@@ -236,6 +247,10 @@ class RosterFollower:
     @handles(MemberStatusChanged)
     def on_member_status_changed(self, event: MemberStatusChanged) -> bool:
         return self.db.process_once(event, self.roster_handlers.follow_status)
+
+    @handles(MemberUpdated)
+    def on_member_updated(self, event: MemberUpdated) -> bool:
+        return self.db.process_once(event, self.roster_handlers.follow_update)
 
     @handles(MemberLeft)
     def on_member_left(self, event: MemberLeft) -> bool:

@@ -255,7 +255,8 @@ def update_member(uow: UnitOfWork, tenant_id: uuid.UUID, member_id: uuid.UUID, d
         models.people.update().where(models.people.c.id == member_id, models.people.c.tenant_id == tenant_id)
         .values(updated_at=utcnow(), **{k: changes[k] for k in changed}).returning(models.people)
     ).first()
-    uow.publish(MemberUpdated(tenant_id=tenant_id, member_id=member_id, org_unit_id=row.org_unit_id, fields=changed))
+    uow.publish(MemberUpdated(tenant_id=tenant_id, member_id=member_id, org_unit_id=row.org_unit_id, fields=changed,
+                              name=updated.name if "name" in changed else None))
     return member_dict(updated)
 
 

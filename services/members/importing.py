@@ -317,7 +317,8 @@ def import_roster(uow: UnitOfWork, tenant_id: uuid.UUID, branch_id: uuid.UUID, c
                                             to_org_unit_id=unit_id, effective_on=today))
         other = [f for f in changed if f != "political_status"]
         if other:
-            events.append(MemberUpdated(tenant_id=tenant_id, member_id=old.id, org_unit_id=unit_id, fields=other))
+            events.append(MemberUpdated(tenant_id=tenant_id, member_id=old.id, org_unit_id=unit_id, fields=other,
+                                        name=row.name if "name" in other else None))
         updates.append({"_id": old.id, "_unit": unit_id, "_since": status_since, "_now": now,
                         **{f"_{k}": v for k, v in fields.items()}})
     report["created"] = len(inserts)

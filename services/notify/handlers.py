@@ -9,7 +9,9 @@ from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.common.contracts.activities import ActivityDayScheduled, ActivityLogged, ActivityRejected
-from services.common.contracts.members import MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred
+from services.common.contracts.members import (
+    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated,
+)
 from services.common.contracts.pairing import NeedAssigned, NeedOverdue, NeedResolved, PairingContactOverdue
 from services.common.contracts.points import MonthClosed, PointsAwarded
 from services.common.db import UnitOfWork, insert_rows, new_id
@@ -261,6 +263,18 @@ def follow_status(uow: UnitOfWork, event: MemberStatusChanged) -> None:
     uow.session.execute(
         update(r).where(r.c.tenant_id == event.tenant_id, r.c.person_id == event.member_id)
         .values(political_status=event.to_status, updated_at=func.now())
+    )
+
+
+def follow_rename(uow: UnitOfWork, event: MemberUpdated) -> None:
+    """The name notices greet a person by. Not the email: the directory's address is the one the
+    person chose for notices (preferences), which a roster edit must not overwrite."""
+    if "name" not in event.fields or event.name is None:
+        return
+    r = models.recipients
+    uow.session.execute(
+        update(r).where(r.c.tenant_id == event.tenant_id, r.c.person_id == event.member_id)
+        .values(name=event.name, updated_at=func.now())
     )
 
 

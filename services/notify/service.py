@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from services.common.consuming import EventBatch, handles
 from services.common.contracts.activities import ActivityDayScheduled, ActivityLogged, ActivityRejected
-from services.common.contracts.members import MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred
+from services.common.contracts.members import (
+    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated,
+)
 from services.common.contracts.pairing import NeedAssigned, NeedOverdue, NeedResolved, PairingContactOverdue
 from services.common.contracts.points import MonthClosed, PointsAwarded
 from services.common.db import Database
@@ -60,6 +62,10 @@ class NotifyService:
     @handles(MemberStatusChanged)
     def on_member_status_changed(self, event: MemberStatusChanged) -> bool:
         return self.db.process_once(event, handlers.follow_status)
+
+    @handles(MemberUpdated)
+    def on_member_updated(self, event: MemberUpdated) -> bool:
+        return self.db.process_once(event, handlers.follow_rename)
 
     @handles(MemberLeft)
     def on_member_left(self, event: MemberLeft) -> bool:

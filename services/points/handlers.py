@@ -14,7 +14,8 @@ from services.common.contracts.activities import (
 )
 from services.common import roster
 from services.common.contracts.members import (
-    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, OrgUnitChanged, TenantConfigured,
+    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, OrgUnitChanged,
+    TenantConfigured,
 )
 from services.common.contracts.points import MonthClosed, PointsAwarded
 from services.common.db import UnitOfWork, new_id
@@ -386,6 +387,10 @@ def follow_transfer(uow: UnitOfWork, event: MemberTransferred) -> None:
 
 def follow_status(uow: UnitOfWork, event: MemberStatusChanged) -> None:
     roster.follow_status(uow.session, models.members_view, event)
+
+
+def follow_update(uow: UnitOfWork, event: MemberUpdated) -> None:
+    roster.follow_update(uow.session, models.members_view, event)
 
 
 def follow_leaving(uow: UnitOfWork, event: MemberLeft) -> None:

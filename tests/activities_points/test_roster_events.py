@@ -176,3 +176,20 @@ def test_each_tenant_closes_and_schedules_in_its_own_time_zone(api, db_engine, s
     assert {d["timezone"] for d in days} == {"America/Los_Angeles"}
     days = east.admin.ok("POST", "/v1/activity-days", 201, json={"org_unit_id": east.branch["id"], "year": 2026})
     assert {d["timezone"] for d in days} == {"Asia/Shanghai"}
+
+
+def test_a_rename_reaches_every_read_model_and_the_branch_views(api, db_engine):
+    college = api.new_tenant()
+    branch = college.branch["id"]
+    member = college.add_member("刘红")
+    college.admin.ok("PATCH", f"/v1/members/{member['id']}", json={"name": "刘虹"})
+    names = {
+        "activities": "SELECT name FROM activities.roster WHERE member_id = :m",
+        "points": "SELECT name FROM points.members_view WHERE member_id = :m",
+        "notify": "SELECT name FROM notify.recipients WHERE person_id = :m",
+    }
+    wait_until(lambda: {s: _scalar(db_engine, q, m=member["id"]) for s, q in names.items()}
+               == dict.fromkeys(names, "刘虹"), message="the new name in activities, points and notify")
+    period = datetime.now(timezone.utc).strftime("%Y-%m")
+    rows = college.admin.ok("GET", f"/v1/org-units/{branch}/four-duties?period={period}")["members"]
+    assert [r["name"] for r in rows] == ["刘虹"]

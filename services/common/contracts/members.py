@@ -56,7 +56,11 @@ class MemberJoined(Event):
 
 
 class MemberUpdated(Event):
-    """Roster fields of a person changed (by an edit or a re-import). `fields` names them."""
+    """Roster fields of a person changed (by an edit or a re-import). `fields` names them.
+
+    `name` is the new name when "name" is among them: the other services show it beside a
+    member's points and duties. Absent in events of an earlier release, which named the fields
+    only; a consumer then keeps what it has."""
 
     source = "members"
     event_type = "member_updated"
@@ -64,6 +68,7 @@ class MemberUpdated(Event):
     member_id: uuid.UUID
     org_unit_id: uuid.UUID
     fields: list[str] = Field(min_length=1)
+    name: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 class MemberStatusChanged(Event):
