@@ -33,16 +33,15 @@ ATTEMPT_HEADERS = (topology.REASON_HEADER, topology.ERROR_TYPE_HEADER, topology.
                    "x-last-death-exchange", "x-last-death-queue", "x-last-death-reason", "x-delivery-count")
 
 
-def consumer_queue_names(settings) -> list[str]:
-    return [entity.name for entity in topology.all_consumer_queues(
-        settings.nameko_config, settings.delivery_limit, settings.retry_delays_ms)
-        if entity.name.startswith("evt-")]
+def consumer_queue_names() -> list[str]:
+    return [topology.consumer_queue_name(contract.source, contract.event_type, service, method)
+            for service, method, contract in topology.subscriptions()]
 
 
-def _queue_names(settings, name: str) -> tuple[str, str]:
+def _queue_names(name: str) -> tuple[str, str]:
     """(consumer queue, dead-letter queue) for either of the two names; an unknown name is refused."""
     consumer = name.removeprefix("dlq.")
-    if consumer not in consumer_queue_names(settings):
+    if consumer not in consumer_queue_names():
         raise ValueError(f"queue: no consumer queue {consumer!r}; `list` names them")
     return consumer, topology.dead_letter_queue_name(consumer)
 
@@ -146,13 +145,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command != "list":
             if args.limit is not None and args.limit < 1:
                 raise ValueError("--limit: expected 1 or more")
-            consumer, dlq = _queue_names(settings, args.queue)
+            consumer, dlq = _queue_names(args.queue)
     except (ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     with Connection(settings.amqp_uri) as conn:
         if args.command == "list":
-            for name, count in sorted(depths(conn, consumer_queue_names(settings)).items()):
+            for name, count in sorted(depths(conn, consumer_queue_names()).items()):
                 print(f"{count:>8}  {topology.dead_letter_queue_name(name)}")
         elif args.command == "show":
             for item in peek(conn, dlq, args.limit):

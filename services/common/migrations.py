@@ -59,3 +59,23 @@ def run_env(context, target_metadata) -> None:
             connection.commit()
     finally:
         engine.dispose()
+
+
+# -- steps every service's history takes once, for the tables defined in services.common.db ------
+# A revision calls one of these; a later change to a shared table is a new function and a new
+# revision in each service, never an edit here (that would rewrite history already applied).
+
+def create_processed_at_index(op) -> None:
+    """processed_events.processed_at, for the retention sweep (services.common.retention).
+    CONCURRENTLY, outside the migration's transaction: the table is large by the time this runs,
+    and a plain CREATE INDEX would hold up every consumer's marker insert until it is built."""
+    with op.get_context().autocommit_block():
+        # A concurrent build cut short leaves an invalid index behind; start again without it.
+        op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_processed_events_processed_at")
+        op.create_index("ix_processed_events_processed_at", "processed_events", ["processed_at"], unique=False,
+                        postgresql_concurrently=True)
+
+
+def drop_processed_at_index(op) -> None:
+    with op.get_context().autocommit_block():
+        op.drop_index("ix_processed_events_processed_at", table_name="processed_events", postgresql_concurrently=True)

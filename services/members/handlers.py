@@ -91,11 +91,12 @@ def authenticate(session, token: str) -> dict:
     ).first()
     if row is None:
         raise Unauthenticated("unknown or revoked token")
-    caller = Caller({CALLER_KEY: str(row.person_id) if row.person_id else None, ROLES_KEY: list(row.roles)})
+    person_id = str(row.person_id) if row.person_id else None
+    caller = Caller({CALLER_KEY: person_id, ROLES_KEY: list(row.roles)})
     # Admins manage the whole tenant and members nothing; an officer's units travel with every
     # call the request makes, so the other services scope their changes the way members does.
     units = managed_units(session, row.tenant_id, caller) if caller.is_officer and not caller.is_admin else set()
-    return {"tenant_id": str(row.tenant_id), "person_id": caller.data[CALLER_KEY], "roles": list(row.roles),
+    return {"tenant_id": str(row.tenant_id), "person_id": person_id, "roles": list(row.roles),
             "managed_units": sorted(str(unit) for unit in units)}
 
 
