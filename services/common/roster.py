@@ -144,6 +144,33 @@ def remember_tenant(session, table: Table, event) -> None:
     session.execute(stmt.on_conflict_do_update(index_elements=["tenant_id"], set_=state))
 
 
+def _applied_to(table: str, apply):
+    """A `RosterReadModel` method: `apply(session, <its table>, event)` in the unit of work."""
+    def method(self, uow, event) -> None:
+        apply(uow.session, getattr(self, table), event)
+    method.__doc__ = apply.__doc__
+    return method
+
+
+class RosterReadModel:
+    """One service's roster read model: its three tables, and each members event applied to them
+    in a unit of work. A `RosterFollower` takes one as its `roster_handlers`; a service that does
+    more with an event (points dates a transfer's effect on balances) overrides that method."""
+
+    def __init__(self, members: Table, org_units: Table, tenants: Table):
+        self.members, self.org_units, self.tenants = members, org_units, tenants
+
+    # On the right, the module's functions above (a class body reads names it has not bound yet
+    # from the module).
+    remember_member = _applied_to("members", remember_member)
+    follow_transfer = _applied_to("members", follow_transfer)
+    follow_status = _applied_to("members", follow_status)
+    follow_update = _applied_to("members", follow_update)
+    follow_leaving = _applied_to("members", follow_leaving)
+    remember_org_unit = _applied_to("org_units", remember_org_unit)
+    remember_tenant = _applied_to("tenants", remember_tenant)
+
+
 # --- reading them ------------------------------------------------------------------------------
 
 def counted_on(table: Table, day: date):
@@ -228,9 +255,9 @@ class OrgTree:
 class RosterFollower:
     """Mixin for a service that keeps the roster read model: one consumer per members event.
 
-    The service sets `roster_handlers` to the module whose functions (`remember_member`,
-    `follow_transfer`, `follow_status`, `follow_update`, `follow_leaving`, `remember_org_unit`,
-    `remember_tenant`) apply each event to its own tables, and may do more there (points also
+    The service sets `roster_handlers` to a `RosterReadModel` over its own tables (or a module
+    with the same functions: `remember_member`, `follow_transfer`, `follow_status`, `follow_update`,
+    `follow_leaving`, `remember_org_unit`, `remember_tenant`), and may do more there (points also
     records the transfer's date for balances).
     """
 

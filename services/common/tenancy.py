@@ -72,6 +72,12 @@ class Caller:
     def is_officer(self) -> bool:
         return self.is_admin or self.has_any(*BRANCH_OFFICERS)
 
+    def require_officer(self) -> None:
+        """Branch officers and admins only (where an entrypoint names no unit to check, or before
+        `require_manages` checks the unit)."""
+        if not self.is_officer:
+            raise Forbidden("this action needs a branch officer or tenant_admin role")
+
     def require_admin(self) -> None:
         if not self.is_admin:
             raise Forbidden("this action needs the tenant_admin role")
@@ -91,8 +97,7 @@ class Caller:
         return self.is_officer and (units is None or uuid.UUID(str(org_unit_id)) in units)
 
     def require_manages(self, org_unit_id) -> None:
-        if not self.is_officer:
-            raise Forbidden("this action needs a branch officer or tenant_admin role")
+        self.require_officer()
         if not self.manages(org_unit_id):
             raise Forbidden("officers change only their own branch and its groups")
 

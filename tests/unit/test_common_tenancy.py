@@ -48,3 +48,11 @@ def test_rebinding_for_another_caller_drops_the_previous_units():
     c.bind(tenant_id=uuid.uuid4(), caller_id=uuid.uuid4(), roles=["secretary"])
     with pytest.raises(Forbidden):
         c.require_manages(BRANCH)
+
+
+def test_only_officers_and_admins_pass_the_officer_check():
+    for roles in (("secretary",), ("group_leader",), ("tenant_admin",), ("platform_admin",)):
+        caller(*roles).require_officer()
+    for roles in (("member",), ()):
+        with pytest.raises(Forbidden, match="branch officer or tenant_admin"):
+            caller(*roles).require_officer()

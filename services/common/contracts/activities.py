@@ -8,27 +8,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from services.common.contracts.base import Event
-
-
-class ActivityLogged(Event):
-    """A member's activity was recorded. `period` is the month (YYYY-MM) in the tenant's zone."""
-
-    source = "activities"
-    event_type = "activity_logged"
-    # Published as activity_logged.<kind>: a consumer that cares about a few kinds (members about
-    # pairing contacts, notify about the four duties) is not handed every activity.
-    routed_by = "kind"
-
-    activity_id: uuid.UUID
-    member_id: uuid.UUID
-    org_unit_id: uuid.UUID
-    kind: str = Field(min_length=1, max_length=64)
-    occurred_on: date
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
-    quantity: Decimal = Field(default=Decimal(1), ge=0, le=1000)
-    status: str = Field(pattern=r"^(submitted|approved)$")
-    # The valued sub-type where a rule prices it (an achievement's level, a meeting's type).
-    variant: str | None = Field(default=None, max_length=64)
+from services.common.contracts.period import Period
 
 
 class _ActivityFacts(Event):
@@ -39,9 +19,22 @@ class _ActivityFacts(Event):
     org_unit_id: uuid.UUID
     kind: str = Field(min_length=1, max_length=64)
     occurred_on: date
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    period: Period
     quantity: Decimal = Field(default=Decimal(1), ge=0, le=1000)
+    # The valued sub-type where a rule prices it (an achievement's level, a meeting's type).
     variant: str | None = Field(default=None, max_length=64)
+
+
+class ActivityLogged(_ActivityFacts):
+    """A member's activity was recorded. `period` is the month in the tenant's zone."""
+
+    source = "activities"
+    event_type = "activity_logged"
+    # Published as activity_logged.<kind>: a consumer that cares about a few kinds (members about
+    # pairing contacts, notify about the four duties) is not handed every activity.
+    routed_by = "kind"
+
+    status: str = Field(pattern=r"^(submitted|approved)$")
 
 
 class ActivityApproved(_ActivityFacts):
@@ -76,7 +69,7 @@ class ActivityDayScheduled(Event):
 
     day_id: uuid.UUID
     org_unit_id: uuid.UUID
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    period: Period
     held_on: date
 
 

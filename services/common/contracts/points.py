@@ -6,6 +6,8 @@ import uuid
 from pydantic import Field
 
 from services.common.contracts.base import Event
+from services.common.contracts.duties import Duty
+from services.common.contracts.period import Period
 
 
 class PointsAwarded(Event):
@@ -20,9 +22,12 @@ class PointsAwarded(Event):
     activity_id: uuid.UUID | None = None
     kind: str = Field(min_length=1, max_length=64)
     delta: int
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    period: Period
     period_total: int
     reason: str = Field(max_length=200)
+    # The duties a month close's `four_duties` deduction is for, so a consumer names them without
+    # reading `reason`; None on other entries and in events of an earlier release.
+    missed_duties: list[Duty] | None = None
 
 
 class MonthClosed(Event):
@@ -32,7 +37,7 @@ class MonthClosed(Event):
     event_type = "month_closed"
 
     org_unit_id: uuid.UUID
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    period: Period
     members: int = Field(ge=0)
     deductions: int = Field(le=0)
     missing_duties: int = Field(ge=0)
