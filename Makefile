@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DB_NAME ?= branch_rhythm
 
-.PHONY: install infra tools database run test test-unit bench clean
+.PHONY: install infra tools database run test test-unit topology bench clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,13 @@ run: install database
 test: install infra tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## The tests that need no server (pure logic, contracts, the import rules), in seconds.
 test-unit: install
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+## Which service consumes which event, through which queue (services/subscriptions.py).
+topology: install
+	@$(PY) -W ignore -m services.subscriptions
 
 bench: install infra
 	$(PY) benchmarks/golden_path.py

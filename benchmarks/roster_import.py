@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from services.common import migrations  # noqa: E402
 from services.common.settings import load  # noqa: E402
+from services.launch import container_config  # noqa: E402
 from services.members import importing  # noqa: E402
 from services.members.service import MembersService  # noqa: E402
 
@@ -75,7 +76,7 @@ def main() -> None:
             exchange.bind(channel).declare()
             Queue("bench-tap", exchange=exchange, routing_key="#").bind(channel).declare()
             channel.close()
-        container = ServiceContainer(MembersService, settings.nameko_config)
+        container = ServiceContainer(MembersService, container_config(settings))
         container.start()
         engine = create_engine(settings.database_url)
         tenant_id, branch_id = uuid.uuid4(), uuid.uuid4()

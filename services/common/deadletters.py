@@ -1,12 +1,13 @@
 """Look at the dead-letter queues and move their messages back once the cause is fixed.
 
-    python -m services.common.deadletters list
-    python -m services.common.deadletters show  <queue> [--limit 20]
-    python -m services.common.deadletters replay <queue> [--limit N]
+    python -m services.deadletters list
+    python -m services.deadletters show  <queue> [--limit 20]
+    python -m services.deadletters replay <queue> [--limit N]
 
 `<queue>` is a consumer queue (`evt-activities-activity_logged--points.on_activity_logged`) or its
 dead-letter queue (`dlq.evt-...`). It runs wherever the services' settings are (AMQP_URI), e.g.
-`docker compose exec points python -m services.common.deadletters list`.
+`docker compose exec points python -m services.deadletters list`. The consumer queues are those of
+the subscription table that command hands `main` (services/subscriptions.py).
 
 A replayed message goes back to its own consumer queue only (through `retry.requeue`, where only
 that queue is bound with its name), not to the event's exchange: the other services applied the
@@ -33,15 +34,14 @@ ATTEMPT_HEADERS = (topology.REASON_HEADER, topology.ERROR_TYPE_HEADER, topology.
                    "x-last-death-exchange", "x-last-death-queue", "x-last-death-reason", "x-delivery-count")
 
 
-def consumer_queue_names() -> list[str]:
-    return [topology.consumer_queue_name(contract.source, contract.event_type, service, method)
-            for service, method, contract in topology.subscriptions()]
+def consumer_queue_names(subscriptions) -> list[str]:
+    return [subscription.queue for subscription in subscriptions]
 
 
-def _queue_names(name: str) -> tuple[str, str]:
+def _queue_names(name: str, subscriptions) -> tuple[str, str]:
     """(consumer queue, dead-letter queue) for either of the two names; an unknown name is refused."""
     consumer = name.removeprefix("dlq.")
-    if consumer not in consumer_queue_names():
+    if consumer not in consumer_queue_names(subscriptions):
         raise ValueError(f"queue: no consumer queue {consumer!r}; `list` names them")
     return consumer, topology.dead_letter_queue_name(consumer)
 
@@ -128,8 +128,9 @@ def replay(conn: Connection, consumer_queue: str, limit: int | None = None) -> i
     return moved
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.common.deadletters", description=__doc__.split("\n")[0])
+def main(argv: list[str] | None, subscriptions) -> int:
+    """The command over the consumer queues of `subscriptions` (the system's table)."""
+    parser = argparse.ArgumentParser(prog="python -m services.deadletters", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="every dead-letter queue and how many messages wait in it")
     show = commands.add_parser("show", help="the first messages of one dead-letter queue, with their reasons")
@@ -145,13 +146,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command != "list":
             if args.limit is not None and args.limit < 1:
                 raise ValueError("--limit: expected 1 or more")
-            consumer, dlq = _queue_names(args.queue)
+            consumer, dlq = _queue_names(args.queue, subscriptions)
     except (ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     with Connection(settings.amqp_uri) as conn:
         if args.command == "list":
-            for name, count in sorted(depths(conn, consumer_queue_names()).items()):
+            for name, count in sorted(depths(conn, consumer_queue_names(subscriptions)).items()):
                 print(f"{count:>8}  {topology.dead_letter_queue_name(name)}")
         elif args.command == "show":
             for item in peek(conn, dlq, args.limit):
@@ -159,7 +160,3 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"moved {replay(conn, consumer, args.limit)} message(s) from {dlq} back to {consumer}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -30,7 +30,7 @@ from nameko.events import get_event_exchange
 from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData, delete, func, select as sql_select, update
 
-from services.common import metrics
+from services.common import metrics, topology
 from services.common.contracts import routing_key_of
 from services.common.db import ServiceTables, make_engine, notify_channel
 from services.common.settings import from_container
@@ -55,9 +55,7 @@ class OutboxRelay(DependencyProvider):
         self._wake = eventlet.event.Event()
         self._thread = None
         self._amqp: ConfirmingPublisher | None = None
-        from services.common.topology import subscribed_event_types
-
-        self._subscribed = subscribed_event_types()
+        self._subscribed = topology.mandatory_events(self.container.config)
 
     def start(self):
         self._running = True

@@ -1,7 +1,9 @@
 """Start one service: settings, logs, pre-start (wait, migrate, declare), metrics, nameko.
 
-`python -m services.<name>` calls `main("<name>")`. The same pre-start is what the container
-image runs, so local processes and containers start the same way.
+`python -m services.<name>` calls `services.launch.main("<name>")`, which hands `main` what only
+the whole system knows: the service's class, whether it owns a schema, and the subscription table.
+The same pre-start is what the container image runs, so local processes and containers start the
+same way.
 """
 from __future__ import annotations
 
@@ -21,7 +23,6 @@ from kombu import Connection  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from services import registry  # noqa: E402
 from services.common import logs, metrics, migrations, topology  # noqa: E402
 from services.common.db import make_engine  # noqa: E402
 from services.common.settings import ConfigError, Settings, load  # noqa: E402
@@ -62,29 +63,31 @@ def wait_for_database(settings: Settings) -> None:
     _retry("PostgreSQL", attempt, settings.prestart_timeout_seconds)
 
 
-def prestart(settings: Settings) -> None:
-    """Idempotent; safe for several replicas starting at once."""
+def prestart(settings: Settings, subscriptions, *, owns_schema: bool) -> None:
+    """Idempotent; safe for several replicas starting at once. Declares the queue of every row of
+    `subscriptions` (the system's table), not just this service's."""
     wait_for_broker(settings)
-    if settings.service in registry.WITH_DATABASE:
+    if owns_schema:
         wait_for_database(settings)
         migrations.upgrade(settings)
     with Connection(settings.amqp_uri) as conn:
         config = settings.nameko_config
-        topology.declare(conn, topology.all_consumer_queues(config, settings.delivery_limit, settings.retry_delays_ms))
+        topology.declare(conn, topology.all_consumer_queues(
+            subscriptions, config, settings.delivery_limit, settings.retry_delays_ms))
     log.info("pre-start done: broker and database reachable, schema migrated, queues declared")
 
 
-def main(service: str) -> None:
+def main(service: str, service_class, subscriptions, *, owns_schema: bool) -> None:
     try:
         settings = load(service)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         sys.exit(2)
     logs.configure(service, settings.log_level, settings.log_format)
-    prestart(settings)
+    prestart(settings, subscriptions, owns_schema=owns_schema)
 
-    runner = ServiceRunner(config=settings.nameko_config)
-    runner.add_service(registry.service_class(service))
+    runner = ServiceRunner(config=topology.with_mandatory_events(settings.nameko_config, subscriptions))
+    runner.add_service(service_class)
     started = eventlet.event.Event()
     signals_seen = itertools.count()
 

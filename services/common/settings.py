@@ -173,5 +173,5 @@ def from_container(container) -> Settings:
     """The Settings a nameko container was started with (see `Settings.nameko_config`)."""
     settings = container.config.get("SETTINGS")
     if settings is None:
-        raise ConfigError("SETTINGS: the nameko config carries no Settings; start services through services.common.runner")
+        raise ConfigError("SETTINGS: the nameko config carries no Settings; start services through services.launch")
     return settings

@@ -14,10 +14,13 @@ it neither loops nor blocks Q.
 """
 from __future__ import annotations
 
-import inspect
+from typing import Iterable, NamedTuple
 
 from kombu import Exchange, Queue, binding
 from nameko.events import get_event_exchange
+
+from services.common.contracts import Event
+from services.common.settings import ConfigError
 
 DEAD_LETTER_EXCHANGE = Exchange("dead-letter", type="direct", durable=True)
 REQUEUE_EXCHANGE = Exchange("retry.requeue", type="direct", durable=True)
@@ -25,6 +28,24 @@ REQUEUE_EXCHANGE = Exchange("retry.requeue", type="direct", durable=True)
 REASON_HEADER = "x-dead-letter-reason"
 ERROR_TYPE_HEADER = "x-dead-letter-error"
 RETRY_COUNT_HEADER = "x-retry-count"
+# The nameko config key naming the (source, event_type) pairs some service consumes.
+MANDATORY_EVENTS = "MANDATORY_EVENTS"
+
+
+class Subscription(NamedTuple):
+    """One consumer of one event: `service.method` handles `contract` events, all of them or with
+    `only` just those whose `routed_by` value is listed; `batch` when it takes them in batches.
+    The system's table of them lives above this kit (services/subscriptions.py) and is handed in."""
+
+    contract: type[Event]
+    service: str
+    method: str
+    only: tuple[str, ...] | None = None
+    batch: bool = False
+
+    @property
+    def queue(self) -> str:
+        return consumer_queue_name(self.contract.source, self.contract.event_type, self.service, self.method)
 
 
 def consumer_queue_name(source: str, event_type: str, service: str, method: str) -> str:
@@ -100,38 +121,35 @@ def declare(connection, entities) -> None:
         channel.close()
 
 
-def subscriptions() -> list[tuple[str, str, type]]:
-    """(service, method, contract) for every reliable event handler in the system."""
-    return [(service, method, contract) for service, method, contract, _ in _handlers()]
-
-
-def _handlers() -> list[tuple[str, str, type, tuple[str, ...] | None]]:
-    """(service, method, contract, only) for every reliable event handler (see `consumer_queue`)."""
-    from services.common.consuming import ReliableEventHandler
-    from services.registry import service_classes
-
-    found = []
-    for service_cls in service_classes().values():
-        for _, attr in inspect.getmembers(service_cls, callable):
-            for entrypoint in getattr(attr, "nameko_entrypoints", ()):
-                if isinstance(entrypoint, ReliableEventHandler):
-                    found.append((service_cls.name, attr.__name__, entrypoint.contract, entrypoint.only))
-    return found
-
-
-def subscribed_event_types() -> frozenset[tuple[str, str]]:
+def subscribed_event_types(subscriptions: Iterable[Subscription]) -> frozenset[tuple[str, str]]:
     """(source, event_type) pairs that some service consumes. The relay publishes these with
     `mandatory`, so one that finds no queue stays in the outbox; other events (facts no service
     reads yet) may be dropped by the broker instead of piling up in the outbox forever."""
-    return frozenset((contract.source, contract.event_type) for _, _, contract in subscriptions())
+    return frozenset((each.contract.source, each.contract.event_type) for each in subscriptions)
 
 
-def all_consumer_queues(config: dict, delivery_limit: int, retry_delays_ms) -> list:
+def with_mandatory_events(config: dict, subscriptions: Iterable[Subscription]) -> dict:
+    """The nameko config a service starts with: its outbox relay reads `MANDATORY_EVENTS` there."""
+    return {**config, MANDATORY_EVENTS: subscribed_event_types(subscriptions)}
+
+
+def mandatory_events(config: dict) -> frozenset[tuple[str, str]]:
+    try:
+        return config[MANDATORY_EVENTS]
+    except KeyError:
+        raise ConfigError(f"{MANDATORY_EVENTS}: the nameko config does not say which events are consumed; "
+                          "start services through services.launch") from None
+
+
+def all_consumer_queues(subscriptions: Iterable[Subscription], config: dict, delivery_limit: int,
+                        retry_delays_ms) -> list:
     """Every consumer queue of every service, so that publishers never find an event unroutable
     just because its consumer has not started yet on a fresh deployment."""
     entities = []
-    for service, method, contract, only in _handlers():
-        queue = consumer_queue(contract.source, contract.event_type, service, method, delivery_limit, config, only)
+    for each in subscriptions:
+        source = each.contract.source
+        queue = consumer_queue(source, each.contract.event_type, each.service, each.method, delivery_limit, config,
+                               each.only)
         entities += support_entities(queue.name, retry_delays_ms)
-        entities += [get_event_exchange(contract.source, config), queue]
+        entities += [get_event_exchange(source, config), queue]
     return entities

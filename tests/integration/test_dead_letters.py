@@ -1,7 +1,7 @@
 """The operator's way back from a dead letter: see why it failed, fix the cause, replay it.
 
 A logged activity of a kind points has no rule for is dead-lettered at once (a permanent error).
-Once the kind is added, `python -m services.common.deadletters replay` moves the message back to
+Once the kind is added, `python -m services.deadletters replay` moves the message back to
 points' queue alone, with fresh retries, and it is priced exactly once."""
 import json
 import uuid
@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from services.common import deadletters
 from services.common.contracts.activities import ActivityKindAdded
+from services.subscriptions import SUBSCRIPTIONS
 from tests.integration.helpers import POINTS_QUEUE, activity_logged, ledger_count
 from tests.integration.test_batches import publish
 from tests.support.infra import wait_until
@@ -18,7 +19,7 @@ DLQ = f"dlq.{POINTS_QUEUE}"
 
 
 def run(capsys, *argv) -> tuple[int, str]:
-    code = deadletters.main(list(argv))
+    code = deadletters.main(list(argv), SUBSCRIPTIONS)
     out = capsys.readouterr()
     return code, out.out + out.err
 

@@ -129,16 +129,16 @@ def test_failure_that_never_heals_ends_in_the_dead_letter_queue(start_service, a
     assert "database went away" in reason
 
 
-def test_unroutable_event_stays_in_the_outbox_until_a_queue_is_bound(start_service, db_engine, amqp_uri, monkeypatch):
+def test_unroutable_event_stays_in_the_outbox_until_a_queue_is_bound(start_service, db_engine, amqp_uri):
     from kombu import Connection, Queue
     from nameko.events import get_event_exchange
 
     from services.common import topology
+    from services.subscriptions import SUBSCRIPTIONS
 
     event_type = f"probe_{uuid.uuid4().hex[:8]}"
     # Pretend some service subscribes to the probe event, so the relay demands a route.
-    subscribed = topology.subscribed_event_types() | {("members", event_type)}
-    monkeypatch.setattr(topology, "subscribed_event_types", lambda: subscribed)
+    subscribed = topology.subscribed_event_types(SUBSCRIPTIONS) | {("members", event_type)}
     event_id = uuid.uuid4()
     with db_engine.begin() as conn:
         conn.execute(text(
@@ -151,7 +151,7 @@ def test_unroutable_event_stays_in_the_outbox_until_a_queue_is_bound(start_servi
             return conn.execute(text("SELECT attempts, last_error FROM members.outbox WHERE event_id = :e"),
                                 {"e": event_id}).first()
 
-    start_service("members")
+    start_service("members", nameko_config={topology.MANDATORY_EVENTS: subscribed})
     postponed = wait_until(lambda: (r := row()) is not None and r.attempts >= 1 and r, message="a postponed row")
     assert postponed.last_error.startswith("unroutable")
 

@@ -14,6 +14,7 @@ from kombu import Connection
 from services.common import topology
 from services.common.contracts.activities import ActivityLogged
 from services.common.outbox import ConfirmingPublisher
+from services.subscriptions import SUBSCRIPTIONS
 from tests.integration.helpers import activity_logged
 from tests.support.infra import RABBIT_API, RABBIT_AUTH, BrokerAdmin, wait_until
 
@@ -35,13 +36,13 @@ def own_vhost():
 def test_each_activity_reaches_points_and_only_the_consumers_of_its_kind(own_vhost):
     amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{own_vhost}"
     with Connection(amqp_uri) as conn:
-        topology.declare(conn, topology.all_consumer_queues({}, 20, (1000,)))
+        topology.declare(conn, topology.all_consumer_queues(SUBSCRIPTIONS, {}, 20, (1000,)))
     kinds = ["org_life", "theory_reading", "pairing_contact", "volunteer_service", "org_life"]
     rows = [SimpleNamespace(id=i, event_id=event.event_id, source=event.source, event_type=event.event_type,
                             tenant_id=event.tenant_id, payload=event.to_message(), headers={})
             for i, event in enumerate(activity_logged(kind=kind) for kind in kinds)]
     assert ActivityLogged.routing_key(rows[0].payload) == "activity_logged.org_life"
-    publisher = ConfirmingPublisher(amqp_uri, topology.subscribed_event_types())
+    publisher = ConfirmingPublisher(amqp_uri, topology.subscribed_event_types(SUBSCRIPTIONS))
     try:
         confirmed, unroutable = publisher.publish_batch(rows, {})
     finally:

@@ -12,7 +12,9 @@ from sqlalchemy import create_engine, text
 
 from services import registry
 from services.common import migrations
+from services.launch import container_config
 from services.common.settings import load
+from services.subscriptions import SUBSCRIPTIONS
 
 PG_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 RABBIT_API = "http://127.0.0.1:15672/api"
@@ -155,18 +157,20 @@ def topology_declared(settings_for, amqp_uri):
     settings = settings_for("points")
     with Connection(amqp_uri) as conn:
         topology.declare(conn, topology.all_consumer_queues(
-            settings.nameko_config, settings.delivery_limit, settings.retry_delays_ms))
+            SUBSCRIPTIONS, settings.nameko_config, settings.delivery_limit, settings.retry_delays_ms))
     return True
 
 
 @pytest.fixture
 def start_service(settings_for, migrated, topology_declared):
-    """Start a service container in this process: `start_service("points", cls=None, **env)`."""
+    """Start a service container in this process: `start_service("points", cls=None, **env)`;
+    `nameko_config` adds to (or replaces) what the container is started with."""
     containers = []
 
-    def start(name: str, cls=None, **overrides):
+    def start(name: str, cls=None, nameko_config=None, **overrides):
         settings = settings_for(name, **overrides)
-        container = ServiceContainer(cls or registry.service_class(name), settings.nameko_config)
+        config = {**container_config(settings), **(nameko_config or {})}
+        container = ServiceContainer(cls or registry.service_class(name), config)
         container.start()
         containers.append(container)
         return container
