@@ -223,6 +223,36 @@ class OrgTree:
         return [u for u in self.subtree(branch) if u == branch or self.branch_of(u) == branch]
 
 
+class RosterTables:
+    """The roster events applied to one service's read-model tables: what `RosterFollower`
+    calls as `roster_handlers` when a service keeps nothing beside the roster itself. A service
+    that does more on an event subclasses it (or, as points does, gives a module of its own)."""
+
+    def __init__(self, members: Table, org_units: Table, tenants: Table):
+        self.members, self.org_units, self.tenants = members, org_units, tenants
+
+    def remember_member(self, uow, event) -> None:
+        remember_member(uow.session, self.members, event)
+
+    def follow_transfer(self, uow, event) -> None:
+        follow_transfer(uow.session, self.members, event)
+
+    def follow_status(self, uow, event) -> None:
+        follow_status(uow.session, self.members, event)
+
+    def follow_update(self, uow, event) -> None:
+        follow_update(uow.session, self.members, event)
+
+    def follow_leaving(self, uow, event) -> None:
+        follow_leaving(uow.session, self.members, event)
+
+    def remember_org_unit(self, uow, event) -> None:
+        remember_org_unit(uow.session, self.org_units, event)
+
+    def remember_tenant(self, uow, event) -> None:
+        remember_tenant(uow.session, self.tenants, event)
+
+
 # --- the consumers ---------------------------------------------------------------------------------
 
 class RosterFollower:

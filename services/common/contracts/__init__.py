@@ -12,4 +12,4 @@ from services.common.contracts.base import (  # noqa: F401
     registered_events,
     routing_key_of,
 )
-from services.common.contracts import activities, members, notify, pairing, points  # noqa: F401  (registration)
+from services.common.contracts import activities, dues, members, notify, pairing, points  # noqa: F401  (registration)
