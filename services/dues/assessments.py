@@ -83,7 +83,10 @@ def open_branches(session) -> list[tuple]:
 def due_runs(session, now: datetime, table) -> list[tuple]:
     """(tenant, branch, period) whose scheduled run for the tenant's current month (assessment)
     or month just ended (arrears check, `table` arrears_checks) has not happened yet."""
-    done = set(session.execute(select(table.c.tenant_id, table.c.org_unit_id, table.c.period)).all())
+    # Only recent runs can matter: every tenant's current month is within a day of UTC's.
+    recent = periods.shift(periods.of(now.date()), -2)
+    done = set(session.execute(select(table.c.tenant_id, table.c.org_unit_id, table.c.period).where(
+        table.c.period >= recent)).all())
     due, today_of = [], {}
     for tenant_id, branch_id in open_branches(session):
         if tenant_id not in today_of:
