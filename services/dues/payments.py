@@ -92,6 +92,8 @@ def append(uow: UnitOfWork, tenant_id, member, period: str, amount_fen: int, pai
 
 def record(uow: UnitOfWork, tenant_id, data, caller_id) -> dict:
     member = read_model.member(uow.session, tenant_id, data.member_id)
+    if data.paid_on > read_model.tenant_today(uow.session, tenant_id):
+        raise InvalidInput.field("paid_on", "is in the future; record a payment once it is made")
     read_model.require_party_member(uow.session, tenant_id, data.member_id, periods.end(data.period))
     return append(uow, tenant_id, member, data.period, data.amount_fen, data.paid_on, method=data.method,
                   note=data.note, caller_id=caller_id)

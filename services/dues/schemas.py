@@ -5,7 +5,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationInfo, field_validator
 
 from services.dues import rates
 from services.dues.periods import PERIOD
@@ -28,35 +28,51 @@ class BaseCreate(Strict):
     # a new base from a later month.
     effective_from: Period | None = None
     category: rates.Category
-    monthly_income_fen: StrictInt | None = Field(default=None, ge=0, le=rates.MAX_MONTHLY_INCOME_FEN)
+    # Checked against the fields declared before it (so each error names its own field).
+    monthly_income_fen: StrictInt | None = Field(default=None, ge=0, le=rates.MAX_MONTHLY_INCOME_FEN,
+                                                 validate_default=True)
     reason: str | None = Field(default=None, max_length=200)
 
-    @model_validator(mode="after")
-    def _income_where_priced_on_it(self):
-        if self.category in rates.INCOME_CATEGORIES and self.monthly_income_fen is None:
-            raise ValueError(f"monthly_income_fen is required for {self.category} members")
-        if self.category in rates.FLAT_CATEGORIES and self.monthly_income_fen is not None:
-            raise ValueError(f"{self.category} members pay a flat amount: leave monthly_income_fen out")
-        if self.effective_from is not None and int(self.effective_from[:4]) != self.year:
-            raise ValueError("effective_from must be a month of `year`")
-        return self
+    @field_validator("effective_from")
+    @classmethod
+    def _in_the_year(cls, value, info: ValidationInfo):
+        if value is not None and int(value[:4]) != info.data.get("year"):
+            raise ValueError("must be a month of `year`")
+        return value
+
+    @field_validator("monthly_income_fen")
+    @classmethod
+    def _income_where_priced_on_it(cls, value, info: ValidationInfo):
+        category = info.data.get("category")
+        if category in rates.INCOME_CATEGORIES and value is None:
+            raise ValueError(f"required for {category} members")
+        if category in rates.FLAT_CATEGORIES and value is not None:
+            raise ValueError(f"{category} members pay a flat amount: leave it out")
+        return value
 
 
 class ReliefCreate(Strict):
     kind: rates.Relief
     from_period: Period
     to_period: Period
-    reduced_to_fen: StrictInt | None = Field(default=None, ge=0, le=rates.MAX_MONTHLY_INCOME_FEN)
+    reduced_to_fen: StrictInt | None = Field(default=None, ge=0, le=rates.MAX_MONTHLY_INCOME_FEN,
+                                             validate_default=True)
     reason: str = Field(min_length=1, max_length=200)
     approved_on: date
 
-    @model_validator(mode="after")
-    def _consistent(self):
-        if self.to_period < self.from_period:
-            raise ValueError("to_period must not be before from_period")
-        if (self.kind == "reduced") != (self.reduced_to_fen is not None):
-            raise ValueError("reduced_to_fen is given for a reduction, and only then")
-        return self
+    @field_validator("to_period")
+    @classmethod
+    def _not_before_the_start(cls, value, info: ValidationInfo):
+        if info.data.get("from_period") and value < info.data["from_period"]:
+            raise ValueError("must not be before from_period")
+        return value
+
+    @field_validator("reduced_to_fen")
+    @classmethod
+    def _for_a_reduction_only(cls, value, info: ValidationInfo):
+        if (info.data.get("kind") == "reduced") != (value is not None):
+            raise ValueError("given for a reduction (kind reduced), and only then")
+        return value
 
 
 class AssessRequest(Strict):

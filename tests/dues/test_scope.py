@@ -99,7 +99,9 @@ def test_another_colleges_dues_answer_as_if_they_did_not_exist(college, api):
     ("bases", {"monthly_income_fen": -1}, "monthly_income_fen"),
     ("bases", {"monthly_income_fen": 10 ** 12}, "monthly_income_fen"),
     ("bases", {"monthly_income_fen": "4500"}, "monthly_income_fen"),
-    ("bases", {"category": "student"}, "body"),                          # a flat category takes no income
+    ("/v1/dues/payments", {"paid_on": "2099-01-01"}, "paid_on"),
+    ("bases", {"category": "student"}, "monthly_income_fen"),            # a flat category takes no income
+    ("bases", {"effective_from": "2025-07"}, "effective_from"),
     ("bases", {"member": "masses"}, "member_id"),
 ])
 def test_bad_input_answers_400_naming_the_field_and_writes_nothing(college, db_engine, path, body, field):

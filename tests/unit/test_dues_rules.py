@@ -189,3 +189,23 @@ def test_report_text_that_looks_like_a_formula_is_written_as_text_and_amounts_ex
     assert all(c.data_type == "s" for c, _ in cells)
     assert all(c.quotePrefix for c, _ in cells[:4]) and not cells[4][0].quotePrefix
     assert all(a.value == 3000.01 and a.number_format == "0.00" for _, a in cells)
+
+
+def test_a_base_or_relief_that_contradicts_itself_names_the_field():
+    from services.common.errors import InvalidInput
+    from services.common.validation import validate
+    from services.dues.schemas import BaseCreate, ReliefCreate
+
+    cases = [
+        (BaseCreate, {"year": 2026, "category": "employed"}, "monthly_income_fen"),
+        (BaseCreate, {"year": 2026, "category": "retired", "monthly_income_fen": 1, "effective_from": "2027-01"},
+         "effective_from"),
+        (ReliefCreate, {"kind": "reduced", "from_period": "2026-01", "to_period": "2026-03", "reason": "r",
+                        "approved_on": "2026-01-01"}, "reduced_to_fen"),
+        (ReliefCreate, {"kind": "exempt", "from_period": "2026-05", "to_period": "2026-03", "reason": "r",
+                        "approved_on": "2026-01-01"}, "to_period"),
+    ]
+    for model, payload, field in cases:
+        with pytest.raises(InvalidInput) as raised:
+            validate(model, payload)
+        assert [d["field"] for d in raised.value.details] == [field], payload
