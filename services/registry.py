@@ -8,11 +8,12 @@ SERVICES = {
     "activities": "services.activities.service:ActivitiesService",
     "points": "services.points.service:PointsService",
     "notify": "services.notify.service:NotifyService",
+    "dues": "services.dues.service:DuesService",
     "gateway": "services.gateway.service:GatewayService",
 }
 
 # Services that own a database schema (the gateway owns none).
-WITH_DATABASE = ("members", "activities", "points", "notify")
+WITH_DATABASE = ("members", "activities", "points", "notify", "dues")
 
 
 def service_class(name: str):

@@ -47,6 +47,8 @@ SUBSCRIPTIONS: tuple[On, ...] = (
     On(ActivityDayScheduled, "points", "on_activity_day_scheduled"),
     On(ActivityKindAdded, "points", "on_activity_kind_added"),
     *(On(contract, "points", method) for contract, method in _ROSTER),
+    # dues: the roster read model (who owes, in which branch, from when)
+    *(On(contract, "dues", method) for contract, method in _ROSTER),
     # notify: notices, the four duties' marks for reminders, and its people
     On(PointsAwarded, "notify", "on_points_awarded", batch=True),
     On(MonthClosed, "notify", "on_month_closed"),

@@ -4,7 +4,7 @@
 #
 #   DATABASE_URL=postgresql://user:pass@host:5432/branch_rhythm deploy/backup/backup.sh [-o DIR] [SCHEMA...]
 #
-# SCHEMA defaults to every service schema: members activities points notify. Writes
+# SCHEMA defaults to every service schema: members activities points notify dues. Writes
 # DIR/<schema>-<UTC timestamp>.dump (pg_dump custom format, compressed) and prints each path.
 # DATABASE_URL may be the services' own SQLAlchemy URL (postgresql+psycopg2://...).
 set -euo pipefail
@@ -24,7 +24,7 @@ shift $((OPTIND - 1))
 # libpq does not know SQLAlchemy's driver suffix.
 url=${DATABASE_URL/postgresql+psycopg2:/postgresql:}
 schemas=("$@")
-[ ${#schemas[@]} -gt 0 ] || schemas=(members activities points notify)
+[ ${#schemas[@]} -gt 0 ] || schemas=(members activities points notify dues)
 
 mkdir -p "$out_dir"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)

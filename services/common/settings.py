@@ -12,7 +12,7 @@ from typing import Mapping
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-SERVICE_NAMES = ("members", "activities", "points", "notify", "gateway")
+SERVICE_NAMES = ("members", "activities", "points", "notify", "dues", "gateway")
 
 
 class ConfigError(Exception):
@@ -132,7 +132,8 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
     log_format = env.get("LOG_FORMAT", "json")
     if log_format not in ("json", "text"):
         raise ConfigError(f"LOG_FORMAT: expected json or text, got {log_format!r}")
-    default_ports = {"gateway": 9100, "members": 9101, "activities": 9102, "points": 9103, "notify": 9104}
+    default_ports = {"gateway": 9100, "members": 9101, "activities": 9102, "points": 9103, "notify": 9104,
+                     "dues": 9105}
     return Settings(
         service=service,
         amqp_uri=_require_url(env, "AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/", ("amqp", "amqps", "pyamqp")),

@@ -12,19 +12,21 @@ from services.common.tenancy import CallerContext
 from services.gateway.auth import TokenCache
 from services.gateway.errors import json_response
 from services.gateway.routes.activities import ActivitiesRoutes
+from services.gateway.routes.dues import DuesRoutes
 from services.gateway.routes.members import MembersRoutes
 from services.gateway.routes.notify import NotifyRoutes
 from services.gateway.routes.pairing import PairingRoutes
 from services.gateway.routes.points import PointsRoutes
 
 
-class GatewayService(MembersRoutes, ActivitiesRoutes, PointsRoutes, NotifyRoutes, PairingRoutes):
+class GatewayService(MembersRoutes, ActivitiesRoutes, PointsRoutes, NotifyRoutes, PairingRoutes, DuesRoutes):
     name = "gateway"
 
     members = RpcClient("members")
     activities = RpcClient("activities")
     points = RpcClient("points")
     notify = RpcClient("notify")
+    dues = RpcClient("dues")
     caller = CallerContext()
     tokens = TokenCache()
     metrics = EntrypointMetrics()

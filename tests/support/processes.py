@@ -11,7 +11,7 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("members", "activities", "points", "notify", "gateway")
+SERVICES = ("members", "activities", "points", "notify", "dues", "gateway")
 
 
 class SystemProcesses:

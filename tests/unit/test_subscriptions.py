@@ -41,7 +41,7 @@ def test_the_printed_table_has_a_line_per_consumer_naming_its_queue():
 
 def test_the_readme_shows_the_table_as_printed():
     readme = (COMMON.parents[1] / "README.md").read_text()
-    assert table() in readme, "README.md: paste the output of `make topology` into \"How it holds together\""
+    assert table() in readme, "README.md: its subscription table is stale; bin/readme-topology rewrites it"
 
 
 def _imports(path: Path) -> set[str]:

@@ -1,0 +1,3 @@
+from services.common.runner import main
+
+main("dues")
