@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from services.activities import activity_days, activity_log, approval, four_duties, kinds, models, read_model, schemas
 from services.activities.gauges import refresh_four_duties
-from services.common.consuming import handles
 from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput
 from services.common.gauges import BusinessGauges
