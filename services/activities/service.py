@@ -4,9 +4,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from services.activities import handlers, models, schemas
+from services.activities import activity_days, activity_log, approval, four_duties, kinds, models, read_model, schemas
 from services.activities.gauges import refresh_four_duties
-from services.common.consuming import handles
 from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput
 from services.common.gauges import BusinessGauges
@@ -28,7 +27,7 @@ def _period(value) -> str:
 
 class ActivitiesService(RosterFollower):
     name = "activities"
-    roster_handlers = handlers
+    roster_handlers = read_model
 
     db = Database(models.metadata)
     retention = Retention(models.metadata)
@@ -46,14 +45,14 @@ class ActivitiesService(RosterFollower):
     @rpc
     def catalogue(self) -> list[dict]:
         with self.db.reader() as session:
-            return handlers.catalogue(session, self.caller.tenant_id)
+            return kinds.catalogue(session, self.caller.tenant_id)
 
     @rpc
     def add_kind(self, payload: dict) -> dict:
         self.caller.require_admin()
         data = validate(schemas.KindCreate, payload)
         with self.db.transaction() as uow:
-            return handlers.add_kind(uow, self.caller.tenant_id, data)
+            return kinds.add_kind(uow, self.caller.tenant_id, data)
 
     def _members(self, member_ids: list) -> Iterator[dict]:
         """The members to log for, in order, shaped like members' get_member (the fields logging reads).
@@ -63,14 +62,14 @@ class ActivitiesService(RosterFollower):
         # Our own roster read model spares an RPC per member; members it has not learnt yet (events
         # are consumed eventually) are asked of the members service, which also gives the 404s.
         with self.db.reader() as session:
-            known = handlers.known_members(session, self.caller.tenant_id, list(member_ids))
+            known = read_model.known_members(session, self.caller.tenant_id, list(member_ids))
         for member_id in member_ids:
             yield known.get(member_id) or self.members.get_member(str(member_id))
 
     def _validated(self, data, member: dict) -> dict:
         with self.db.reader() as session:
-            kind = handlers.kind_of(session, self.caller.tenant_id, data.kind)
-        return handlers.validate_activity(data, member["timezone"], kind=kind)
+            kind = kinds.kind_of(session, self.caller.tenant_id, data.kind)
+        return activity_log.validate_activity(data, member["timezone"], kind=kind)
 
     @rpc
     def log_activity(self, payload: dict) -> dict:
@@ -80,7 +79,7 @@ class ActivitiesService(RosterFollower):
         member = next(self._members([data.member_id]))
         self.caller.require_self_or_manages(data.member_id, member["org_unit_id"])
         details = self._validated(data, member)
-        return self.db.once_per_request(lambda uow: handlers.log_activity(
+        return self.db.once_per_request(lambda uow: activity_log.log_activity(
             uow, self.caller.tenant_id, member, data, details, self.caller.caller_id,
             # Approved at once only when logged by an officer of the member's own unit: an officer
             # logging for themself in a unit they do not manage waits for approval like anyone.
@@ -92,24 +91,24 @@ class ActivitiesService(RosterFollower):
         self._require_officer()
         data = validate(schemas.BulkActivityCreate, payload)
         with self.db.reader() as session:
-            kind = handlers.kind_of(session, self.caller.tenant_id, data.kind)  # the same for everyone listed
+            kind = kinds.kind_of(session, self.caller.tenant_id, data.kind)  # the same for everyone listed
         prepared = []
         for index, (member_id, member) in enumerate(zip(data.member_ids, self._members(data.member_ids))):
             self.caller.require_manages(member["org_unit_id"])
             one = data.for_member(member_id)
             try:
-                details = handlers.validate_activity(one, member["timezone"], kind=kind)
+                details = activity_log.validate_activity(one, member["timezone"], kind=kind)
             except InvalidInput as exc:
                 raise InvalidInput(f"member_ids.{index}: {exc.message}", exc.details) from None
             prepared.append((member, one, details))
-        return self.db.once_per_request(lambda uow: handlers.log_activities(
+        return self.db.once_per_request(lambda uow: activity_log.log_activities(
             uow, self.caller.tenant_id, prepared, self.caller.caller_id))
 
     @rpc
     def get_activity(self, activity_id) -> dict:
         activity_id = parse_uuid(activity_id, "activity_id")
         with self.db.reader() as session:
-            activity = handlers.get_activity(session, self.caller.tenant_id, activity_id)
+            activity = activity_log.get_activity(session, self.caller.tenant_id, activity_id)
         self.caller.require_self_or_officer(parse_uuid(activity["member_id"], "member_id"))
         return activity
 
@@ -120,21 +119,21 @@ class ActivitiesService(RosterFollower):
         if period is not None:
             _period(period)
         with self.db.reader() as session:
-            return handlers.list_for_member(session, self.caller.tenant_id, member_id, period)
+            return activity_log.list_for_member(session, self.caller.tenant_id, member_id, period)
 
     @rpc
     def list_pending(self, org_unit_id=None) -> list[dict]:
         self._require_officer()
         unit = parse_uuid(org_unit_id, "org_unit_id") if org_unit_id else None
         with self.db.reader() as session:
-            return handlers.list_pending(session, self.caller.tenant_id, unit)
+            return approval.list_pending(session, self.caller.tenant_id, unit)
 
     @rpc
     def approve(self, activity_id) -> dict:
         self._require_officer()
         activity_id = parse_uuid(activity_id, "activity_id")
         with self.db.transaction() as uow:
-            return handlers.approve(uow, self.caller.tenant_id, activity_id, self.caller)
+            return approval.approve(uow, self.caller.tenant_id, activity_id, self.caller)
 
     @rpc
     def reject(self, activity_id, payload: dict) -> dict:
@@ -142,7 +141,7 @@ class ActivitiesService(RosterFollower):
         activity_id = parse_uuid(activity_id, "activity_id")
         data = validate(schemas.Rejection, payload)
         with self.db.transaction() as uow:
-            return handlers.reject(uow, self.caller.tenant_id, activity_id, self.caller, data.reason)
+            return approval.reject(uow, self.caller.tenant_id, activity_id, self.caller, data.reason)
 
     @rpc
     def correct(self, activity_id, payload: dict) -> dict:
@@ -150,7 +149,7 @@ class ActivitiesService(RosterFollower):
         activity_id = parse_uuid(activity_id, "activity_id")
         data = validate(schemas.Correction, payload)
         with self.db.transaction() as uow:
-            return handlers.correct(uow, self.caller.tenant_id, activity_id, self.caller, data)
+            return approval.correct(uow, self.caller.tenant_id, activity_id, self.caller, data)
 
     @rpc
     def schedule_activity_days(self, payload: dict) -> list[dict]:
@@ -158,7 +157,7 @@ class ActivitiesService(RosterFollower):
         data = validate(schemas.ScheduleDays, payload)
         self.caller.require_manages(data.org_unit_id)
         with self.db.transaction() as uow:
-            return handlers.schedule_year(uow, self.caller.tenant_id, data)
+            return activity_days.schedule_year(uow, self.caller.tenant_id, data)
 
     @rpc
     def list_activity_days(self, org_unit_id, year) -> list[dict]:
@@ -166,7 +165,7 @@ class ActivitiesService(RosterFollower):
         if not isinstance(year, int) or not 2000 <= year <= 2100:
             raise InvalidInput.field("year", "expected a year between 2000 and 2100")
         with self.db.reader() as session:
-            return handlers.list_days(session, self.caller.tenant_id, unit, year)
+            return activity_days.list_days(session, self.caller.tenant_id, unit, year)
 
     @rpc
     def move_activity_day(self, day_id, payload: dict) -> dict:
@@ -174,7 +173,7 @@ class ActivitiesService(RosterFollower):
         day_id = parse_uuid(day_id, "day_id")
         data = validate(schemas.MoveDay, payload)
         with self.db.transaction() as uow:
-            return handlers.move_day(uow, self.caller.tenant_id, day_id, data, self.caller)
+            return activity_days.move_day(uow, self.caller.tenant_id, day_id, data, self.caller)
 
     @rpc
     def record_attendance(self, day_id, payload: dict) -> dict:
@@ -182,7 +181,7 @@ class ActivitiesService(RosterFollower):
         day_id = parse_uuid(day_id, "day_id")
         data = validate(schemas.Attendance, payload)
         member = next(self._members([data.member_id]))
-        return self.db.once_per_request(lambda uow: handlers.record_attendance(
+        return self.db.once_per_request(lambda uow: activity_days.record_attendance(
             uow, self.caller.tenant_id, day_id, member, data, self.caller))
 
     @rpc
@@ -192,7 +191,7 @@ class ActivitiesService(RosterFollower):
         period = _period(period)
         member = self.members.get_member(str(member_id))
         with self.db.reader() as session:
-            return handlers.member_four_duties(session, self.caller.tenant_id, member, period)
+            return four_duties.member_four_duties(session, self.caller.tenant_id, member, period)
 
     @rpc
     def branch_four_duties(self, org_unit_id, period) -> dict:
@@ -200,4 +199,4 @@ class ActivitiesService(RosterFollower):
         unit = parse_uuid(org_unit_id, "org_unit_id")
         period = _period(period)
         with self.db.reader() as session:
-            return handlers.branch_four_duties(session, self.caller.tenant_id, unit, period)
+            return four_duties.branch_four_duties(session, self.caller.tenant_id, unit, period)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from services.common.background import BackgroundWorker
 from services.common.db import ServiceTables, UnitOfWork
 from services.common.settings import from_container
-from services.notify import handlers, models, templates
+from services.notify import models, sending, templates
 from services.notify import settings as notify_settings
 
 log = logging.getLogger(__name__)
@@ -52,9 +52,9 @@ def _activity_days(uow: UnitOfWork, today: date) -> int:
     for day in days:
         cause = f"activity_day:{day.day_id}:{day.held_on.isoformat()}"
         fields = {"date": day.held_on.isoformat()}
-        handlers.notify_branch(uow, day.tenant_id, day.org_unit_id, "activity_day_tomorrow", cause, fields)
+        sending.notify_branch(uow, day.tenant_id, day.org_unit_id, "activity_day_tomorrow", cause, fields)
         for person_id in _members_of(uow.session, day.tenant_id, day.org_unit_id):
-            handlers.notify_person(uow, day.tenant_id, person_id, "activity_day_tomorrow", f"{cause}:{person_id}",
+            sending.notify_person(uow, day.tenant_id, person_id, "activity_day_tomorrow", f"{cause}:{person_id}",
                                    fields, org_unit_id=day.org_unit_id)
             count += 1
     return count
@@ -81,7 +81,7 @@ def _missing_duties(uow: UnitOfWork, today: date, reminder_days: int) -> int:
         missing = [k for k in templates.FOUR_DUTIES if k not in kinds]
         if not missing:
             continue
-        handlers.notify_person(
+        sending.notify_person(
             uow, tenant_id, person_id, "duties_missing", f"duties_missing:{person_id}:{period}",
             {"period": period, "missing_count": len(missing), "days_left": days_left,
              "missing_names": "、".join(templates.KIND_NAMES_ZH[k] for k in missing),

@@ -20,7 +20,7 @@ from services.common.retention import Retention
 from services.common.rpc import rpc
 from services.common.tenancy import CallerContext
 from services.common.validation import parse_uuid, validate
-from services.notify import handlers, models, schemas, templates
+from services.notify import delivery_log, inbox, models, notices, preferences, read_model, robots, schemas, templates
 from services.notify.delivery import DeliveryWorker
 from services.notify.reminders import ReminderScheduler
 
@@ -45,59 +45,59 @@ class NotifyService:
 
     @handles(PointsAwarded, batch=True)  # one per activity, and one per deduction at month close
     def on_points_awarded(self, batch: EventBatch) -> int:
-        return self.db.process_together(batch, handlers.notices_for_points)
+        return self.db.process_together(batch, notices.notices_for_points)
 
     @handles(MonthClosed)
     def on_month_closed(self, event: MonthClosed) -> bool:
-        return self.db.process_once(event, handlers.statement_for_month)
+        return self.db.process_once(event, notices.statement_for_month)
 
     @handles(MemberJoined)
     def on_member_joined(self, event: MemberJoined) -> bool:
-        return self.db.process_once(event, handlers.remember_member)
+        return self.db.process_once(event, read_model.remember_member)
 
     @handles(MemberTransferred)
     def on_member_transferred(self, event: MemberTransferred) -> bool:
-        return self.db.process_once(event, handlers.follow_transfer)
+        return self.db.process_once(event, read_model.follow_transfer)
 
     @handles(MemberStatusChanged)
     def on_member_status_changed(self, event: MemberStatusChanged) -> bool:
-        return self.db.process_once(event, handlers.follow_status)
+        return self.db.process_once(event, read_model.follow_status)
 
     @handles(MemberUpdated)
     def on_member_updated(self, event: MemberUpdated) -> bool:
-        return self.db.process_once(event, handlers.follow_rename)
+        return self.db.process_once(event, read_model.follow_rename)
 
     @handles(MemberLeft)
     def on_member_left(self, event: MemberLeft) -> bool:
-        return self.db.process_once(event, handlers.forget_member)
+        return self.db.process_once(event, read_model.forget_member)
 
     @handles(ActivityDayScheduled)
     def on_activity_day_scheduled(self, event: ActivityDayScheduled) -> bool:
-        return self.db.process_once(event, handlers.remember_activity_day)
+        return self.db.process_once(event, read_model.remember_activity_day)
 
     @handles(ActivityLogged, batch=True, only=templates.FOUR_DUTIES)  # the four duties' marks
     def on_activity_logged(self, batch: EventBatch) -> int:
-        return self.db.process_together(batch, handlers.mark_duties)
+        return self.db.process_together(batch, read_model.mark_duties)
 
     @handles(ActivityRejected)
     def on_activity_rejected(self, event: ActivityRejected) -> bool:
-        return self.db.process_once(event, handlers.unmark_duty)
+        return self.db.process_once(event, read_model.unmark_duty)
 
     @handles(PairingContactOverdue)
     def on_pairing_contact_overdue(self, event: PairingContactOverdue) -> bool:
-        return self.db.process_once(event, handlers.remind_pairing_contact)
+        return self.db.process_once(event, notices.remind_pairing_contact)
 
     @handles(NeedOverdue)
     def on_need_overdue(self, event: NeedOverdue) -> bool:
-        return self.db.process_once(event, handlers.escalate_need)
+        return self.db.process_once(event, notices.escalate_need)
 
     @handles(NeedAssigned)
     def on_need_assigned(self, event: NeedAssigned) -> bool:
-        return self.db.process_once(event, handlers.tell_assignee)
+        return self.db.process_once(event, notices.tell_assignee)
 
     @handles(NeedResolved)
     def on_need_resolved(self, event: NeedResolved) -> bool:
-        return self.db.process_once(event, handlers.ask_to_confirm)
+        return self.db.process_once(event, notices.ask_to_confirm)
 
     @rpc
     def inbox(self, person_id, limit: int = 50, offset: int = 0) -> dict:
@@ -105,14 +105,14 @@ class NotifyService:
         self.caller.require_self_or_officer(person_id)
         _page(limit, offset)
         with self.db.reader() as session:
-            return handlers.inbox(session, self.caller.tenant_id, person_id, limit, offset)
+            return inbox.inbox(session, self.caller.tenant_id, person_id, limit, offset)
 
     @rpc
     def get_preferences(self, person_id) -> dict:
         person_id = parse_uuid(person_id, "person_id")
         self.caller.require_self_or_officer(person_id)
         with self.db.reader() as session:
-            return handlers.get_preferences(session, self.caller.tenant_id, person_id)
+            return preferences.get_preferences(session, self.caller.tenant_id, person_id)
 
     @rpc
     def set_preferences(self, person_id, payload) -> dict:
@@ -122,7 +122,7 @@ class NotifyService:
             self.caller.require_admin()
         prefs = validate(schemas.PreferencesIn, payload)
         with self.db.transaction() as uow:
-            return handlers.set_preferences(uow, self.caller.tenant_id, person_id, prefs)
+            return preferences.set_preferences(uow, self.caller.tenant_id, person_id, prefs)
 
     @rpc
     def put_robot(self, org_unit_id, kind, payload) -> dict:
@@ -132,14 +132,14 @@ class NotifyService:
         self.caller.require_manages(org_unit_id)
         robot = validate(schemas.RobotIn, payload)
         with self.db.transaction() as uow:
-            return handlers.put_robot(uow, self.caller.tenant_id, org_unit_id, kind, robot)
+            return robots.put_robot(uow, self.caller.tenant_id, org_unit_id, kind, robot)
 
     @rpc
     def list_robots(self, org_unit_id) -> list:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
         self._require_officer()
         with self.db.reader() as session:
-            return handlers.list_robots(session, self.caller.tenant_id, org_unit_id)
+            return robots.list_robots(session, self.caller.tenant_id, org_unit_id)
 
     @rpc
     def send_notice(self, payload) -> dict:
@@ -150,12 +150,12 @@ class NotifyService:
             self.caller.require_manages(notice.org_unit_id)
         if notice.person_id is not None and not self.caller.is_admin:
             with self.db.reader() as session:
-                unit = handlers.recipient_unit(session, self.caller.tenant_id, notice.person_id)
+                unit = read_model.recipient_unit(session, self.caller.tenant_id, notice.person_id)
             if unit is None:
                 raise NotFound("person not found")
             self.caller.require_self_or_manages(notice.person_id, unit)
         with self.db.transaction() as uow:
-            return handlers.send_notice(uow, self.caller.tenant_id, notice, notice.cause)
+            return notices.send_notice(uow, self.caller.tenant_id, notice, notice.cause)
 
     @rpc
     def deliveries(self, status=None, channel=None, person_id=None, limit: int = 50, offset: int = 0) -> dict:
@@ -165,7 +165,7 @@ class NotifyService:
             self._require_officer()
         _page(limit, offset)
         with self.db.reader() as session:
-            return handlers.deliveries(session, self.caller.tenant_id, status, channel, person_id, limit, offset)
+            return delivery_log.deliveries(session, self.caller.tenant_id, status, channel, person_id, limit, offset)
 
     def _require_officer(self) -> None:
         if not self.caller.is_officer:

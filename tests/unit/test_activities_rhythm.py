@@ -4,8 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from services.activities.activity_days import fourth_thursday
+from services.activities.activity_log import validate_activity
 from services.activities.catalogue import CATALOGUE, FOUR_DUTIES
-from services.activities.handlers import fourth_thursday, validate_activity
 from services.activities.schemas import ActivityCreate, BulkActivityCreate, ScheduleDays
 from services.common.errors import InvalidInput
 from services.common.validation import validate
