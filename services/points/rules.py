@@ -233,10 +233,14 @@ def counted_in(standing: Standing, claim: Claim, earlier: Claim, delta: int) -> 
     same_month = earlier.period == claim.period
     same_rule = earlier.rule.key == claim.rule.key
     same_day = same_month and earlier.occurred_on == claim.occurred_on
-    return Standing(rule_month=standing.rule_month + delta * (same_rule and same_month),
-                    rule_day=standing.rule_day + delta * (same_rule and same_day),
-                    rule_year=standing.rule_year + delta * same_rule,
-                    month=standing.month + delta * same_month)
+
+    def plus(earned: int, counts: bool) -> int:
+        return earned + delta if counts else earned
+
+    return Standing(rule_month=plus(standing.rule_month, same_rule and same_month),
+                    rule_day=plus(standing.rule_day, same_rule and same_day),
+                    rule_year=plus(standing.rule_year, same_rule),
+                    month=plus(standing.month, same_month))
 
 
 def price_in_order(claims: Iterable[tuple[Claim, Standing]]) -> list[tuple[Award, int]]:
