@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from services.common import migrations
 from services.common.db import ServiceTables, UnitOfWork, make_engine
 from services.common.settings import load
-from services.points import handlers, models
+from services.points import models, month_close, views
 
 ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 PERIOD = "2026-10"
@@ -111,11 +111,11 @@ def main() -> None:
         deductions = 0
         # The same query the scheduled close uses to find what is due.
         with Session(engine) as session:
-            due = [u for t, u in handlers.branches_to_close(session, PERIOD) if t == tenant]
+            due = [u for t, u in month_close.branches_to_close(session, PERIOD) if t == tenant]
         assert sorted(due) == sorted(branches), "branches_to_close missed a branch"
         for branch in due:
             with Session(engine) as session, session.begin():
-                result = handlers.close_month(UnitOfWork(session, tables, {}), tenant, branch, PERIOD)
+                result = month_close.close_month(UnitOfWork(session, tables, {}), tenant, branch, PERIOD)
                 deductions += result["deductions"]
         close_s = time.perf_counter() - started
         with engine.connect() as conn:
@@ -125,7 +125,7 @@ def main() -> None:
 
         started = time.perf_counter()
         with Session(engine) as session, session.begin():
-            again = handlers.close_month(UnitOfWork(session, tables, {}), tenant, branches[0], PERIOD)
+            again = month_close.close_month(UnitOfWork(session, tables, {}), tenant, branches[0], PERIOD)
         print(f"repeated close of one branch: already_closed={again['already_closed']} "
               f"in {(time.perf_counter() - started) * 1000:.1f} ms")
 
@@ -136,7 +136,7 @@ def main() -> None:
             with Session(engine) as session:
                 for _ in range(args.queries):
                     t0 = time.perf_counter()
-                    board = handlers.leaderboard(session, tenant, limit=20, **kwargs)
+                    board = views.leaderboard(session, tenant, limit=20, **kwargs)
                     samples.append((time.perf_counter() - t0) * 1000)
             print(f"leaderboard ({label}, top 20 of {args.members}): p50 {statistics.median(samples):.2f} ms, "
                   f"p95 {percentile(samples, 0.95):.2f} ms (target < 50 ms); leader {board['entries'][0]['points']}")
@@ -144,7 +144,7 @@ def main() -> None:
         with Session(engine) as session:
             for _ in range(args.queries):
                 t0 = time.perf_counter()
-                handlers.unit_leaderboard(session, tenant, PERIOD, "total")
+                views.unit_leaderboard(session, tenant, PERIOD, "total")
                 samples.append((time.perf_counter() - t0) * 1000)
         print(f"org-unit comparison ({args.branches} branches): p50 {statistics.median(samples):.2f} ms, "
               f"p95 {percentile(samples, 0.95):.2f} ms")

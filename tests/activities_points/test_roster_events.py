@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from services.common import metrics
 from services.common.contracts.members import MemberLeft, MemberTransferred
 from services.common.db import make_engine
-from services.points import handlers
+from services.points import month_close
 from tests.integration.helpers import publish_raw
 from tests.support.infra import PLATFORM_TOKEN, wait_until
 
@@ -163,8 +163,8 @@ def test_each_tenant_closes_and_schedules_in_its_own_time_zone(api, db_engine, s
     engine = make_engine(settings_for("points"), pool_size=1)
     try:
         with Session(engine) as session:
-            due = handlers.due_closes(session, datetime(2026, 12, 4, 3, 0, tzinfo=timezone.utc))
-            later = handlers.due_closes(session, datetime(2026, 12, 4, 9, 0, tzinfo=timezone.utc))
+            due = month_close.due_closes(session, datetime(2026, 12, 4, 3, 0, tzinfo=timezone.utc))
+            later = month_close.due_closes(session, datetime(2026, 12, 4, 9, 0, tzinfo=timezone.utc))
     finally:
         engine.dispose()
     assert (east.tenant["id"], east.branch["id"], "2026-11") in {(str(t), str(u), p) for t, u, p in due}

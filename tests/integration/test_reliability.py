@@ -7,7 +7,7 @@ from sqlalchemy import text
 from services.common import metrics
 from services.common.consuming import handles
 from services.common.contracts.activities import ActivityLogged
-from services.points import handlers
+from services.points import accrual
 from services.points.service import PointsService
 from tests.integration.helpers import POINTS_QUEUE, activity_logged, ledger_count, publish_raw
 from tests.support.infra import wait_until
@@ -102,7 +102,7 @@ class FlakyPoints(PointsService):
         if left:
             self.failures_left[event.event_id] = left - 1
             raise ConnectionError("database went away")
-        return self.db.process_once(event, handlers.accrue_for_activity)
+        return self.db.process_once(event, accrual.accrue_for_activity)
 
 
 def test_transient_failure_is_retried_with_backoff_then_processed(start_service, amqp_uri, db_engine):

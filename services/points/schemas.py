@@ -1,0 +1,64 @@
+"""Validated inputs of the points service: each bad value answers with the field and the reason."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.common.errors import InvalidInput
+from services.points import rules
+
+PERIOD = r"\d{4}-(0[1-9]|1[0-2])"
+BOARD_DIMENSIONS = rules.DIMENSIONS + ("total",)
+
+
+class RuleSetCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    org_unit_id: str | None = Field(default=None, max_length=36)
+    effective_from: date
+    layer: rules.Layer
+
+
+class MonthCloseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    org_unit_id: str = Field(max_length=36)
+    period: str = Field(pattern=f"^{PERIOD}$")
+
+
+def period(value, *, year_ok: bool = False) -> str:
+    """A month (YYYY-MM), or with `year_ok` also a year (YYYY)."""
+    pattern = f"({PERIOD}|\\d{{4}})" if year_ok else PERIOD
+    if value is None or not re.fullmatch(pattern, str(value)):
+        raise InvalidInput.field("period", "expected YYYY-MM" + (" or YYYY" if year_ok else ""))
+    return str(value)
+
+
+def year(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 2000 <= value <= 2100:
+        raise InvalidInput.field("year", "expected a year between 2000 and 2100")
+    return value
+
+
+def day(value, field: str) -> date | None:
+    """A date YYYY-MM-DD, or None when not given."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        raise InvalidInput.field(field, "expected a date YYYY-MM-DD") from None
+
+
+def board(period_value, dimension) -> tuple[str, str]:
+    """A leaderboard's period (a month or a year) and dimension (one of the three, or the total)."""
+    checked = period(period_value, year_ok=True)
+    if dimension not in BOARD_DIMENSIONS:
+        raise InvalidInput.field("dimension", f"one of {', '.join(BOARD_DIMENSIONS)}")
+    return checked, dimension
+
+
+def board_limit(value) -> int:
+    if not isinstance(value, int) or not 1 <= value <= 500:
+        raise InvalidInput.field("limit", "expected 1 to 500")
+    return value
