@@ -13,6 +13,7 @@ runtime.patch()
 
 import itertools  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -77,6 +78,10 @@ def prestart(settings: Settings, subscriptions, *, owns_schema: bool) -> None:
     log.info("pre-start done: broker and database reachable, schema migrated, queues declared")
 
 
+def _exit_at_once(signum, frame) -> None:
+    os._exit(128 + signum)  # the status a shell reports for a process the signal ended
+
+
 def main(service: str, service_class, subscriptions, *, owns_schema: bool) -> None:
     try:
         settings = load(service)
@@ -84,6 +89,10 @@ def main(service: str, service_class, subscriptions, *, owns_schema: bool) -> No
         print(f"configuration error: {exc}", file=sys.stderr)
         sys.exit(2)
     logs.configure(service, settings.log_level, settings.log_format)
+    # A stop during pre-start (waiting for the broker, migrating) exits at once. Stated, not left
+    # to the default action: in a container the service is PID 1, for which the kernel drops a
+    # signal without a handler, and the stop would wait for SIGKILL at the end of the grace period.
+    signal.signal(signal.SIGTERM, _exit_at_once)
     prestart(settings, subscriptions, owns_schema=owns_schema)
 
     runner = ServiceRunner(config=topology.with_mandatory_events(settings.nameko_config, subscriptions))
@@ -108,8 +117,7 @@ def main(service: str, service_class, subscriptions, *, owns_schema: bool) -> No
             return
         eventlet.spawn_n(stop_once_started)
 
-    # Installed only now: during pre-start (waiting for the broker, migrating) the default
-    # action, exiting at once, is the right answer to a stop request.
+    # Installed only now: during pre-start exiting at once is the right answer to a stop request.
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     metrics.serve(settings.metrics_port)

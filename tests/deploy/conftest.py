@@ -13,7 +13,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-INSTALL_HINT = "Install it with bin/ensure-tools (Debian packages prometheus and docker-compose)."
+INSTALL_HINT = "Install it with bin/ensure-tools (Debian packages prometheus, docker-compose, podman, runc, debootstrap)."
 
 
 def require_tool(name: str) -> str:

@@ -118,7 +118,13 @@ def _dockerfile_instructions() -> list[tuple[str, str]]:
 
 def test_dockerfile_runs_as_a_non_root_user_on_python_311_slim_with_a_health_check():
     instructions = _dockerfile_instructions()
-    assert instructions[0] == ("FROM", "python:3.11-slim")
+    # Every base is a build argument (a local base where no registry is reachable); the
+    # Python stage's default is the public python:3.11-slim.
+    assert instructions[0] == ("ARG", "PYTHON_BASE=python:3.11-slim")
+    declared = {arg.split("=", 1)[0] for op, arg in instructions if op == "ARG"}
+    stages = [arg.split()[0] for op, arg in instructions if op == "FROM"]
+    assert stages and all(re.fullmatch(r"\$\{(\w+)\}", base) for base in stages), stages
+    assert {base[2:-1] for base in stages} <= declared
     users = [arg for op, arg in instructions if op == "USER"]
     assert users and users[-1] not in ("root", "0"), "the image must not run as root"
     healthchecks = [arg for op, arg in instructions if op == "HEALTHCHECK"]

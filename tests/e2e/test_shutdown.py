@@ -4,14 +4,17 @@ Ctrl-C in a terminal reaches every process of the group, and bin/run-local then 
 too: two signals. nameko's Timer cannot be stopped twice, nor before it has started, so a second
 stop, or a stop that arrived while the service was still starting its entrypoints, used to hang
 the process until it was killed."""
+import os
 import signal
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
-from tests.support.infra import free_port, service_env
+from tests.support.infra import free_port, service_env, wait_until
 from tests.support.processes import SystemProcesses
 
 
@@ -63,3 +66,28 @@ def test_a_service_still_starting_its_entrypoints_stops_once_started(database_ur
         assert time.monotonic() < deadline, "members never served /metrics"
         time.sleep(0.01)
     _stop_twice_and_wait(processes, tmp_path / "members.log")
+
+
+def test_a_service_waiting_in_pre_start_exits_at_once_on_sigterm_even_as_pid_1(tmp_path):
+    """In a container the service is PID 1 of its PID namespace, and the kernel drops a signal
+    PID 1 has no handler for: without its own handler a stop during pre-start (the broker not
+    there yet) would wait for SIGKILL at the end of the grace period."""
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(root), LOG_FORMAT="text", METRICS_PORT="0",
+               AMQP_URI=f"amqp://guest:guest@127.0.0.1:{free_port()}/")  # nothing listens there
+    log_path = tmp_path / "points.log"
+    with open(log_path, "w") as log_file:
+        # --kill-child: the service dies with this test's process whatever happens.
+        namespace = subprocess.Popen(
+            ["unshare", "--pid", "--fork", "--kill-child", sys.executable, "-m", "services.points"],
+            cwd=root, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: "waiting for RabbitMQ" in log_path.read_text(), timeout=60, message="the pre-start wait")
+        children = Path(f"/proc/{namespace.pid}/task/{namespace.pid}/children").read_text().split()
+        assert len(children) == 1, children
+        os.kill(int(children[0]), signal.SIGTERM)  # the service, PID 1 inside the namespace
+        assert namespace.wait(timeout=5) == 128 + signal.SIGTERM, log_path.read_text()[-3000:]
+    finally:
+        if namespace.poll() is None:
+            namespace.kill()
+            namespace.wait()
