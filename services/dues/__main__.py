@@ -1,3 +1,3 @@
-from services.common.runner import main
+from services.launch import main
 
 main("dues")
