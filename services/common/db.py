@@ -399,8 +399,13 @@ class Database(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return DatabaseHandle(self, worker_ctx)
 
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        # OncePerRequestRpc finished the claim before replying. A worker started another way
+        # (nameko's entrypoint_hook in a test) finishes it here: committed, not silently lost.
+        idempotency.finish(worker_ctx, result, exc_info)
+
     def worker_teardown(self, worker_ctx):
-        # A worker that claimed a request and never answered (killed) must not keep its connection.
+        # No held transaction keeps its connection past its worker, whatever happened above.
         idempotency.release(worker_ctx)
 
 
