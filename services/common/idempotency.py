@@ -33,7 +33,9 @@ Consequences, each deliberate:
 
 * A write that fails (a domain error, a lost database) rolls its claim back with its effect:
   errors are not remembered. Nothing was written, so there is nothing to double, and the same key
-  may be sent again, with the same body or a corrected one, and be carried out.
+  may be sent again, with the same body or a corrected one, and be carried out. Remembering the
+  error instead would need a transaction of its own (the write's rolled back) and would pin a
+  passing failure (a 503, a conflict with state that changes later) to the key for a day.
 * An entrypoint that runs several transactions (the pairing scan, one per college) records the
   answer with its first; the later ones commit as they finish, as before.
 * What the first transaction wrote is visible to others, and to a `reader()` the same entrypoint
