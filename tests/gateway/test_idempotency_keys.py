@@ -150,3 +150,23 @@ def test_a_key_on_a_read_changes_nothing(api):
     member = college.add_member()
     for _ in range(2):
         assert college.admin.ok("GET", f"/v1/members/{member['id']}", headers={HEADER: "k" * 300})["id"] == member["id"]
+
+
+def test_a_keyed_write_of_any_service_is_carried_out_once(api, db_engine):
+    """Writes that never recorded their request before: a need (members), a rule set (points)."""
+    college = api.new_tenant()
+    member = college.add_member()
+    mine = college.member_api(member["id"])
+    need = {"title": "子女入学咨询"}
+    raised = [mine.ok("POST", "/v1/needs", 201, json=need, headers={HEADER: "need-1"}) for _ in range(2)]
+    assert raised[0] == raised[1]
+    with db_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM members.needs WHERE tenant_id = :t"),
+                            {"t": college.tenant["id"]}).scalar_one() == 1
+
+    rule_set = {"org_unit_id": college.branch["id"], "effective_from": "2026-12-01",
+                "layer": {"rules": {"theory_reading": {"points_per_unit": 3}}}}
+    saved = college.admin.ok("POST", "/v1/points/rule-sets", 201, json=rule_set, headers={HEADER: "rules-dec"})
+    # Without the key, saving the same date again is a conflict; with it, the first answer.
+    assert college.admin.ok("POST", "/v1/points/rule-sets", 201, json=rule_set, headers={HEADER: "rules-dec"}) == saved
+    assert college.admin.post("/v1/points/rule-sets", json=rule_set).status_code == 409
