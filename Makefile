@@ -6,7 +6,10 @@ DB_NAME ?= branch_rhythm
 
 .PHONY: install infra tools database run test test-unit topology bench clean
 
+# Debian ships venv's pip bootstrap apart from Python itself (python3.11-venv): installed if missing.
 $(VENV)/.installed: pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || bin/install-debian-packages \
+	  "$$($(PYTHON) -c 'import sys; print("python%d.%d-venv" % sys.version_info[:2])')"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c requirements.lock -e ".[test]"

@@ -79,11 +79,12 @@ class ActivitiesService(RosterFollower):
         member = next(self._members([data.member_id]))
         self.caller.require_self_or_manages(data.member_id, member["org_unit_id"])
         details = self._validated(data, member)
-        return self.db.once_per_request(lambda uow: activity_log.log_activity(
-            uow, self.caller.tenant_id, member, data, details, self.caller.caller_id,
-            # Approved at once only when logged by an officer of the member's own unit: an officer
-            # logging for themself in a unit they do not manage waits for approval like anyone.
-            by_officer=self.caller.manages(member["org_unit_id"])))
+        with self.db.transaction() as uow:
+            return activity_log.log_activity(
+                uow, self.caller.tenant_id, member, data, details, self.caller.caller_id,
+                # Approved at once only when logged by an officer of the member's own unit: an officer
+                # logging for themself in a unit they do not manage waits for approval like anyone.
+                by_officer=self.caller.manages(member["org_unit_id"]))
 
     @rpc
     def log_bulk(self, payload: dict) -> list[dict]:
@@ -101,8 +102,8 @@ class ActivitiesService(RosterFollower):
             except InvalidInput as exc:
                 raise InvalidInput(f"member_ids.{index}: {exc.message}", exc.details) from None
             prepared.append((member, one, details))
-        return self.db.once_per_request(lambda uow: activity_log.log_activities(
-            uow, self.caller.tenant_id, prepared, self.caller.caller_id))
+        with self.db.transaction() as uow:
+            return activity_log.log_activities(uow, self.caller.tenant_id, prepared, self.caller.caller_id)
 
     @rpc
     def get_activity(self, activity_id) -> dict:
@@ -181,8 +182,8 @@ class ActivitiesService(RosterFollower):
         day_id = parse_uuid(day_id, "day_id")
         data = validate(schemas.Attendance, payload)
         member = next(self._members([data.member_id]))
-        return self.db.once_per_request(lambda uow: activity_days.record_attendance(
-            uow, self.caller.tenant_id, day_id, member, data, self.caller))
+        with self.db.transaction() as uow:
+            return activity_days.record_attendance(uow, self.caller.tenant_id, day_id, member, data, self.caller)
 
     @rpc
     def member_four_duties(self, member_id, period) -> dict:

@@ -9,6 +9,9 @@ tables by accident. Two tables every service has, defined here once:
 * `processed_events` — (consumer, event_id) of every event a handler applied, inserted in the
   same transaction as the handler's effect; a redelivered event hits the primary key and is
   skipped, which turns at-least-once delivery into exactly-once effects.
+* `handled_requests` — the request key of every write request carried out, with its answer,
+  claimed in the write's own transaction; a copy of the request (a redelivered RPC, a client
+  sending its Idempotency-Key again) is answered from it (services.common.idempotency).
 """
 from __future__ import annotations
 
@@ -20,20 +23,22 @@ import uuid
 from datetime import datetime, timezone
 from typing import Callable, Iterator, TypeVar
 
+from kombu.utils import json as kombu_json
 from nameko.extensions import DependencyProvider
 from sqlalchemy import (
     BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, create_engine, event, func, select,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
+from sqlalchemy.dialects.postgresql import JSON, JSONB, UUID, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session
 
-from services.common import logs, metrics
+from services.common import idempotency, logs, metrics
 from services.common.contracts import Event
+from services.common.errors import IdempotencyKeyReused
 from services.common.settings import Settings, from_container
-from services.common.tenancy import CALLER_KEY, CORRELATION_KEY, REQUEST_KEY, ROLES_KEY, TENANT_KEY
+from services.common.tenancy import CALLER_KEY, CORRELATION_KEY, IDEMPOTENCY_HEADER, ROLES_KEY, TENANT_KEY
 
 PROPAGATED_CONTEXT = (TENANT_KEY, CALLER_KEY, ROLES_KEY, CORRELATION_KEY, "call_id_stack")
 
@@ -74,15 +79,19 @@ def processed_events_table(metadata: MetaData) -> Table:
 
 
 def handled_requests_table(metadata: MetaData) -> Table:
-    """Write requests already carried out, with their answers (see `once_per_request`). Rows are
-    needed only while RabbitMQ might redeliver the request, seconds; services.common.retention
-    deletes them after HANDLED_REQUESTS_KEEP_HOURS."""
+    """Write requests already carried out, with their answers (services.common.idempotency). A
+    copy comes within seconds when RabbitMQ redelivers an RPC, within a day when a client sends
+    an Idempotency-Key again; services.common.retention deletes rows after
+    IDEMPOTENCY_KEYS_KEEP_HOURS."""
     return Table(
         "handled_requests", metadata,
         Column("request_id", String(64), primary_key=True),
         Column("entrypoint", String(128), primary_key=True),
         Column("tenant_id", UUID(as_uuid=True)),
-        Column("result", JSONB),
+        # json, not jsonb: a copy is answered byte for byte as the first (jsonb reorders keys).
+        Column("result", JSON),
+        # services.gateway.request_keys.fingerprint of the request that claimed the key
+        Column("fingerprint", String(64)),
         Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now(), index=True),
     )
 
@@ -227,52 +236,76 @@ class DatabaseHandle:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:
-        """Commit on success, roll back on any exception; the outbox rides along."""
-        with Session(self._provider.engine, expire_on_commit=False) as session:
-            with session.begin():
-                uow = UnitOfWork(session, self._provider.tables, self._context_headers())
-                yield uow
-                uow.flush()
-        metrics.count_committed(self._worker_ctx.service_name, uow.published)
+        """Commit on success, roll back on any exception; the outbox rides along.
+
+        In a write RPC with a request key, the first transaction also claims the key and commits
+        only once the entrypoint has returned, with its answer (services.common.idempotency)."""
+        claim = idempotency.claim_for(self._worker_ctx)
+        if claim is None:
+            with Session(self._provider.engine, expire_on_commit=False) as session:
+                with session.begin():
+                    uow = UnitOfWork(session, self._provider.tables, self._context_headers())
+                    yield uow
+                    uow.flush()
+            metrics.count_committed(self._worker_ctx.service_name, uow.published)
+            return
+        session = Session(self._provider.engine, expire_on_commit=False)
+        held = False
+        try:
+            session.begin()
+            uow = UnitOfWork(session, self._provider.tables, self._context_headers())
+            self._claim(session, claim)
+            yield uow
+            uow.flush()
+            idempotency.hold(self._worker_ctx, _HeldTransaction(self, uow, claim))
+            held = True
+        finally:
+            if not held:
+                session.close()  # rolls back, the claim with the rest
+                idempotency.release(self._worker_ctx)
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[Session]:
         with Session(self._provider.engine) as session:
             yield session
 
-    def once_per_request(self, apply: Callable[[UnitOfWork], T]) -> T:
-        """Run a write entrypoint's transaction at most once per gateway request.
+    def _claim(self, session: Session, claim: idempotency.Claim) -> None:
+        """Claim the request key, or answer for the copy of a request already carried out."""
+        table = self._handled_requests()
+        entrypoint = self._entrypoint_name()
+        claimed = session.execute(
+            insert(table).values(request_id=claim.request_id, entrypoint=entrypoint, fingerprint=claim.fingerprint,
+                                 tenant_id=self._worker_ctx.context_data.get(TENANT_KEY))
+            .on_conflict_do_nothing().returning(table.c.request_id)
+        ).first()
+        if claimed is not None:
+            return
+        # The insert waited for the first copy's transaction; this statement sees its commit.
+        first = session.execute(select(table.c.result, table.c.fingerprint).where(
+            table.c.request_id == claim.request_id, table.c.entrypoint == entrypoint)).one()
+        if first.fingerprint != claim.fingerprint:
+            reason = "already used for another request (another body or path); send a new key with a new request"
+            raise IdempotencyKeyReused(f"{IDEMPOTENCY_HEADER}: {reason}",
+                                       [{"field": IDEMPOTENCY_HEADER, "reason": reason}])
+        log.warning("request %s redelivered to %s: answering with the result already committed",
+                    claim.request_id, entrypoint)
+        raise idempotency.Replayed(first.result)
 
-        nameko acks an RPC request only after replying. If the service's broker connection drops
-        in between, RabbitMQ delivers the request again and, without this, it would be carried
-        out twice (two activities, double points) though the caller saw one answer. The request
-        id is claimed in the same transaction as the effect; a redelivered copy finds the claim
-        (waiting for the first copy's commit if it is still running) and answers with the stored
-        result. A failed attempt rolls its claim back, so a retry is carried out normally. Calls
-        without a request id (the CLI, tests, other services) run as a plain transaction.
-        """
-        request_id = self._worker_ctx.context_data.get(REQUEST_KEY)
+    def _handled_requests(self) -> Table:
         table = self._provider.tables.handled_requests
         if table is None:
-            raise RuntimeError("once_per_request needs the handled_requests table in the service's metadata")
-        if not request_id:
-            with self.transaction() as uow:
-                return apply(uow)
-        key = (table.c.request_id == request_id) & (table.c.entrypoint == self._entrypoint_name())
-        with self.transaction() as uow:
-            claimed = uow.session.execute(
-                insert(table).values(request_id=request_id, entrypoint=self._entrypoint_name(),
-                                     tenant_id=self._worker_ctx.context_data.get(TENANT_KEY))
-                .on_conflict_do_nothing().returning(table.c.request_id)
-            ).first()
-            if claimed is None:
-                log.warning("request %s redelivered to %s: answering with the result already committed",
-                            request_id, self._entrypoint_name())
-                return uow.session.execute(select(table.c.result).where(key)).scalar_one()
-            result = apply(uow)
-            # Stored as the JSON the RPC answer becomes anyway (ids and dates as strings).
-            uow.session.execute(table.update().where(key).values(result=json.loads(json.dumps(result, default=str))))
-            return result
+            raise RuntimeError("write requests need the handled_requests table in the service's metadata")
+        return table
+
+    def _record_answer(self, uow: UnitOfWork, claim: idempotency.Claim, result):
+        """Store the answer beside the claim, as the JSON the RPC reply carries (ids and dates as
+        strings), so the copy is answered exactly as the first was."""
+        table = self._handled_requests()
+        answer = json.loads(kombu_json.dumps(result))
+        uow.session.execute(table.update().where(
+            table.c.request_id == claim.request_id, table.c.entrypoint == self._entrypoint_name(),
+        ).values(result=answer))
+        return answer
 
     def _entrypoint_name(self) -> str:
         return f"{self._worker_ctx.service_name}.{self._worker_ctx.entrypoint.method_name}"
@@ -327,6 +360,25 @@ class DatabaseHandle:
         return len(fresh)
 
 
+class _HeldTransaction:
+    """A claiming transaction kept open until its entrypoint's answer is known."""
+
+    def __init__(self, handle: DatabaseHandle, uow: UnitOfWork, claim: idempotency.Claim):
+        self._handle, self._uow, self._claim = handle, uow, claim
+
+    def commit(self, result):
+        try:
+            answer = self._handle._record_answer(self._uow, self._claim, result)
+            self._uow.session.commit()
+        finally:
+            self._uow.session.close()
+        metrics.count_committed(self._handle._worker_ctx.service_name, self._uow.published)
+        return answer
+
+    def rollback(self) -> None:
+        self._uow.session.close()
+
+
 class Database(DependencyProvider):
     """Declared on a service class with the service's metadata; one engine per container."""
 
@@ -346,6 +398,15 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return DatabaseHandle(self, worker_ctx)
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        # OncePerRequestRpc finished the claim before replying. A worker started another way
+        # (nameko's entrypoint_hook in a test) finishes it here: committed, not silently lost.
+        idempotency.finish(worker_ctx, result, exc_info)
+
+    def worker_teardown(self, worker_ctx):
+        # No held transaction keeps its connection past its worker, whatever happened above.
+        idempotency.release(worker_ctx)
 
 
 def utcnow() -> datetime:

@@ -78,6 +78,13 @@ class Conflict(DomainError):
 
 
 @deserialize_to_instance
+class IdempotencyKeyReused(Conflict):
+    """A client's Idempotency-Key already carried out another request (another body or path)."""
+
+    code = "idempotency_key_reused"
+
+
+@deserialize_to_instance
 class ServiceUnavailable(DomainError):
     """A service this request needs did not answer in time (down, restarting, overloaded).
     Not permanent: the same request may succeed a moment later."""

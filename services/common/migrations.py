@@ -10,7 +10,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+import sqlalchemy as sa
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
 
 from services.common.db import make_engine
 from services.common.settings import Settings
@@ -79,3 +81,39 @@ def create_processed_at_index(op) -> None:
 def drop_processed_at_index(op) -> None:
     with op.get_context().autocommit_block():
         op.drop_index("ix_processed_events_processed_at", table_name="processed_events", postgresql_concurrently=True)
+
+
+def create_handled_requests(op) -> None:
+    """handled_requests as services.common.db defines it, for a service that had none: every
+    write request is now recorded (services.common.idempotency)."""
+    op.create_table(
+        "handled_requests",
+        sa.Column("request_id", sa.String(length=64), nullable=False),
+        sa.Column("entrypoint", sa.String(length=128), nullable=False),
+        sa.Column("tenant_id", sa.UUID(), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("fingerprint", sa.String(length=64), nullable=True),
+        sa.Column("handled_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("request_id", "entrypoint"),
+    )
+    op.create_index("ix_handled_requests_handled_at", "handled_requests", ["handled_at"], unique=False)
+
+
+def drop_handled_requests(op) -> None:
+    op.drop_index("ix_handled_requests_handled_at", table_name="handled_requests")
+    op.drop_table("handled_requests")
+
+
+def answer_client_keys(op) -> None:
+    """handled_requests for clients' Idempotency-Keys: `fingerprint`, the request that claimed a
+    key, so the same key with another request is refused; `result` as json, not jsonb, so a copy
+    gets the first answer byte for byte (jsonb reorders an object's keys). The table holds a day
+    of rows, so the type change rewrites little."""
+    op.add_column("handled_requests", sa.Column("fingerprint", sa.String(length=64), nullable=True))
+    op.alter_column("handled_requests", "result", type_=sa.JSON(), postgresql_using="result::json")
+
+
+def unanswer_client_keys(op) -> None:
+    op.alter_column("handled_requests", "result", type_=postgresql.JSONB(astext_type=sa.Text()),
+                    postgresql_using="result::jsonb")
+    op.drop_column("handled_requests", "fingerprint")

@@ -14,8 +14,10 @@ and a background greenlet deletes, every RETENTION_SWEEP_SECONDS (an hour), the 
   operator moves a dead letter back (docs/operations.md). The window must outlast the oldest
   dead letter anyone may replay: a copy older than it would be applied a second time, except
   where a natural key forbids it (points' ledger is unique per cause and rule).
-* HANDLED_REQUESTS_KEEP_HOURS (24) — an RPC request expires after RPC_TIMEOUT_SECONDS, so a copy
-  cannot arrive later than that.
+* IDEMPOTENCY_KEYS_KEEP_HOURS (24) — `handled_requests` answers a copy of a write request: one
+  RabbitMQ redelivers comes within RPC_TIMEOUT_SECONDS (the request expires after that), one a
+  client sends again with its Idempotency-Key comes within this window, the promise the API
+  makes (README). After it the same key is a new request.
 
 Rows go in chunks of RETENTION_CHUNK rows, one short transaction each, so a first sweep over a
 year of rows never holds locks for long. Replicas of a service share the tables: a
@@ -50,11 +52,12 @@ class Retention(BackgroundWorker):
         settings = from_container(self.container)
         self.schema = settings.db_schema
         self.interval = settings.retention_sweep_seconds
-        # (table, timestamp column, how long a row is kept)
-        self.policies = [("processed_events", "processed_at", timedelta(days=settings.processed_events_keep_days))]
-        if "handled_requests" in self.metadata.tables:
-            self.policies.append(
-                ("handled_requests", "handled_at", timedelta(hours=settings.handled_requests_keep_hours)))
+        # (table, timestamp column, how long a row is kept): services.common.db's once-only tables.
+        policies = [
+            ("processed_events", "processed_at", timedelta(days=settings.processed_events_keep_days)),
+            ("handled_requests", "handled_at", timedelta(hours=settings.idempotency_keys_keep_hours)),
+        ]
+        self.policies = [policy for policy in policies if policy[0] in self.metadata.tables]
 
     def run(self):
         # Replicas started together would otherwise sweep in step, each finding the lock taken.

@@ -1,8 +1,9 @@
 """RPC on both sides: entrypoints that expect domain errors, and a client that gives up.
 
 `rpc` is nameko's entrypoint with `expected_exceptions=DomainError`: a NotFound or an
-InvalidInput is an answer, not a fault, so nameko logs it without a traceback and the error
-still crosses to the caller as the same class.
+InvalidInput is an answer, not a fault, so nameko logs it as a warning and the error still
+crosses to the caller as the same class. It also carries each write request out once
+(services.common.idempotency).
 
 `RpcClient` is nameko's RpcProxy with a deadline. nameko 2.14's proxy waits for a reply for
 ever; if the target service is down, a gateway request would hang until the HTTP client gave
@@ -12,16 +13,15 @@ carried out minutes later, after its caller was already told it failed.
 """
 from __future__ import annotations
 
-from functools import partial
-
 import eventlet
 from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy, rpc as nameko_rpc
+from nameko.rpc import RpcProxy
 
-from services.common.errors import DomainError, ServiceUnavailable
+from services.common.errors import ServiceUnavailable
+from services.common.idempotency import OncePerRequestRpc
 from services.common.settings import from_container
 
-rpc = partial(nameko_rpc, expected_exceptions=DomainError)
+rpc = OncePerRequestRpc.decorator
 
 _PENDING = object()
 

@@ -103,7 +103,7 @@ class Settings:
     event_batches_in_flight: int
     retention_sweep_seconds: float
     processed_events_keep_days: int
-    handled_requests_keep_hours: int
+    idempotency_keys_keep_hours: int
     extra: dict = field(default_factory=dict)
 
     @property
@@ -164,9 +164,10 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
         event_batches_in_flight=_int(env, "EVENT_BATCHES_IN_FLIGHT", 2, 1, 100),
         retention_sweep_seconds=_float(env, "RETENTION_SWEEP_SECONDS", 3600.0, 1.0),
         # Floors: a day of events is within reach of a broker outage; an hour is far beyond any
-        # RPC timeout. See services.common.retention.
+        # RPC timeout, and a client retrying with its Idempotency-Key does so within minutes.
+        # See services.common.retention.
         processed_events_keep_days=_int(env, "PROCESSED_EVENTS_KEEP_DAYS", 30, 1, 3650),
-        handled_requests_keep_hours=_int(env, "HANDLED_REQUESTS_KEEP_HOURS", 24, 1, 24 * 3650),
+        idempotency_keys_keep_hours=_int(env, "IDEMPOTENCY_KEYS_KEEP_HOURS", 24, 1, 24 * 3650),
     )
 
 

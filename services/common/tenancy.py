@@ -23,10 +23,15 @@ CORRELATION_KEY = "correlation_id"
 # members when the gateway resolves the token, so activities, points and notify scope an
 # officer's changes to their own branch without reading members' tables.
 MANAGED_UNITS_KEY = "managed_units"
-# One id per HTTP request, made by the gateway (never taken from the client). A write entrypoint
-# records it with its effect, so an RPC message RabbitMQ redelivers (its consumer's connection
-# dropped before the ack) is answered from the record instead of being carried out twice.
+# One key per HTTP write request, made by the gateway: a fresh id, or derived from the tenant,
+# the caller and the client's Idempotency-Key header. A write RPC records it with its effect and
+# answer (services.common.idempotency), so a copy, whether RabbitMQ redelivered the message or
+# the client sent the request again, is answered from the record instead of carried out twice.
 REQUEST_KEY = "request_id"
+# A hash of the write's method, path and canonical body: the same key with another request is
+# refused (409) rather than answered with the first request's answer.
+REQUEST_FINGERPRINT_KEY = "request_fingerprint"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 PLATFORM_ADMIN = "platform_admin"
 TENANT_ADMIN = "tenant_admin"

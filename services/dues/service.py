@@ -105,8 +105,9 @@ class DuesService(RosterFollower):
     def save_rate_table(self, payload) -> dict:
         self.caller.require_admin()  # the rates apply to every branch of the tenant
         data = validate(schemas.RateTableCreate, payload)
-        return self.db.once_per_request(lambda uow: rate_tables.save(
-            uow, self.caller.tenant_id, data.effective_from, data.table, self.caller.caller_id))
+        with self.db.transaction() as uow:
+            return rate_tables.save(
+                uow, self.caller.tenant_id, data.effective_from, data.table, self.caller.caller_id)
 
     # --- bases and reliefs ---------------------------------------------------------------------------
 
@@ -118,7 +119,8 @@ class DuesService(RosterFollower):
         def apply(uow):
             self._manages_member(uow.session, member_id)
             return use_case(uow, self.caller.tenant_id, member_id, data, self.caller.caller_id)
-        return self.db.once_per_request(apply)
+        with self.db.transaction() as uow:
+            return apply(uow)
 
     @rpc
     def record_base(self, member_id, payload) -> dict:
@@ -137,8 +139,9 @@ class DuesService(RosterFollower):
         data = validate(schemas.PayrollImport, payload)
         self.caller.require_manages(data.org_unit_id)
         content = _content(data.content_base64)
-        return self.db.once_per_request(lambda uow: bases.import_payroll(
-            uow, self.caller.tenant_id, data.org_unit_id, content, data.format, data.mode, self.caller.caller_id))
+        with self.db.transaction() as uow:
+            return bases.import_payroll(
+                uow, self.caller.tenant_id, data.org_unit_id, content, data.format, data.mode, self.caller.caller_id)
 
     @rpc
     def record_relief(self, member_id, payload) -> dict:
@@ -150,8 +153,9 @@ class DuesService(RosterFollower):
     def assess(self, payload) -> dict:
         data = validate(schemas.AssessRequest, payload)
         self.caller.require_manages(data.org_unit_id)
-        return self.db.once_per_request(lambda uow: assessments.assess(
-            uow, self.caller.tenant_id, data.org_unit_id, data.period))
+        with self.db.transaction() as uow:
+            return assessments.assess(
+                uow, self.caller.tenant_id, data.org_unit_id, data.period)
 
     # --- payments ------------------------------------------------------------------------------------
 
@@ -162,7 +166,8 @@ class DuesService(RosterFollower):
         def apply(uow):
             self._manages_member(uow.session, data.member_id)
             return payments.record(uow, self.caller.tenant_id, data, self.caller.caller_id)
-        return self.db.once_per_request(apply)
+        with self.db.transaction() as uow:
+            return apply(uow)
 
     @rpc
     def correct_payment(self, payment_id, payload) -> dict:
@@ -175,15 +180,17 @@ class DuesService(RosterFollower):
             self.caller.require_manages(original.org_unit_id)
             return payments.correct(uow, tenant_id, original, data.amount_fen, data.reason,
                                     read_model.tenant_today(uow.session, tenant_id), self.caller.caller_id)
-        return self.db.once_per_request(apply)
+        with self.db.transaction() as uow:
+            return apply(uow)
 
     @rpc
     def import_statement(self, payload) -> dict:
         data = validate(schemas.StatementImport, payload)
         self.caller.require_manages(data.org_unit_id)
         content = _content(data.content_base64)
-        return self.db.once_per_request(lambda uow: payments.import_statement(
-            uow, self.caller.tenant_id, data.org_unit_id, content, data.source, data.mode, self.caller.caller_id))
+        with self.db.transaction() as uow:
+            return payments.import_statement(
+                uow, self.caller.tenant_id, data.org_unit_id, content, data.source, data.mode, self.caller.caller_id)
 
     @rpc
     def member_dues(self, member_id, year) -> dict:
@@ -208,8 +215,9 @@ class DuesService(RosterFollower):
     def check_arrears(self, payload) -> dict:
         data = validate(schemas.ArrearsCheck, payload)
         self.caller.require_manages(data.org_unit_id)
-        return self.db.once_per_request(lambda uow: arrears.check(
-            uow, self.caller.tenant_id, data.org_unit_id, data.period))
+        with self.db.transaction() as uow:
+            return arrears.check(
+                uow, self.caller.tenant_id, data.org_unit_id, data.period)
 
     # --- reports -------------------------------------------------------------------------------------
 

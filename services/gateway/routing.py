@@ -1,7 +1,7 @@
 """`route`: nameko's @http plus authentication, context binding, JSON and error mapping.
 
 Every HTTP entrypoint is declared with it, so each route body only translates the request into
-one or two RPC calls.
+one or two RPC calls, and every write carries a request key (`identify_write`).
 """
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ import uuid
 from nameko.web.handlers import http
 
 from services.common.errors import InvalidInput
-from services.common.tenancy import CORRELATION_KEY, REQUEST_KEY
+from services.common.tenancy import (
+    CALLER_KEY, CORRELATION_KEY, IDEMPOTENCY_HEADER, REQUEST_FINGERPRINT_KEY, REQUEST_KEY, TENANT_KEY,
+)
+from services.gateway import request_keys
 from services.gateway.auth import bearer_token
 from services.gateway.errors import error_response, json_response
 
@@ -38,11 +41,10 @@ def int_arg(request, name: str, default: int) -> int:
 
 
 def start_request(service, request) -> str:
-    """Bind the request's ids into the context every RPC call carries; returns the correlation
-    id (the client's X-Request-ID, or a new one), which every answer and log line repeats."""
+    """Bind the request's correlation id into the context every RPC call carries and return it
+    (the client's X-Request-ID, or a new one): every answer and log line repeats it."""
     correlation_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
     service.caller.data[CORRELATION_KEY] = correlation_id
-    service.caller.data[REQUEST_KEY] = uuid.uuid4().hex
     return correlation_id
 
 
@@ -53,6 +55,25 @@ def authenticate(service, request, correlation_id: str) -> None:
                         managed_units=identity.get("managed_units", ()))
 
 
+def identify_write(service, request) -> None:
+    """Bind a write's request key and fingerprint, which the service carrying it out records with
+    its effect (services.common.idempotency): from the client's Idempotency-Key, scoped to the
+    tenant and the caller, or a fresh id that only a broker redelivery can repeat. After
+    `authenticate`, which binds the scope; a read carries neither."""
+    if request.method not in request_keys.WRITE_METHODS:
+        return
+    data = service.caller.data
+    client_key = request.headers.get(IDEMPOTENCY_HEADER)
+    if client_key is None:
+        data[REQUEST_KEY] = uuid.uuid4().hex
+    else:
+        caller = request_keys.caller_scope(data.get(CALLER_KEY), bearer_token(request))
+        data[REQUEST_KEY] = request_keys.request_key(
+            data.get(TENANT_KEY), caller, request_keys.checked_key(client_key))
+    data[REQUEST_FINGERPRINT_KEY] = request_keys.fingerprint(
+        request.method, request.path, request.query_string, request.get_data(cache=True))
+
+
 def route(method: str, url: str, *, status: int = 200, authenticated: bool = True):
     def decorate(fn):
         @functools.wraps(fn)
@@ -61,6 +82,7 @@ def route(method: str, url: str, *, status: int = 200, authenticated: bool = Tru
             try:
                 if authenticated:
                     authenticate(self, request, correlation_id)
+                identify_write(self, request)
                 result = fn(self, request, **params)
             except Exception as exc:
                 return error_response(exc, correlation_id)

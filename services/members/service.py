@@ -68,12 +68,9 @@ class MembersService(PairingEndpoints):
         if not self.caller.is_officer:
             raise Forbidden("adding a person needs an officer or tenant_admin role")
         data = validate(schemas.MemberCreate, payload)
-
-        def create(uow):
+        with self.db.transaction() as uow:
             self._require_manages(uow, org_unit_id=data.org_unit_id)
             return handlers.create_member(uow, self.caller.tenant_id, data)
-
-        return self.db.once_per_request(create)
 
     @rpc
     def get_member(self, member_id) -> dict:

@@ -7,7 +7,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from services.common.db import outbox_table, processed_events_table
+from services.common.db import handled_requests_table, outbox_table, processed_events_table
 
 metadata = MetaData()
 
@@ -118,3 +118,4 @@ duty_marks = Table(
 
 outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)
+handled_requests = handled_requests_table(metadata)

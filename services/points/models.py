@@ -8,7 +8,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from services.common import roster
-from services.common.db import outbox_table, processed_events_table
+from services.common.db import handled_requests_table, outbox_table, processed_events_table
 
 metadata = MetaData()
 
@@ -146,3 +146,4 @@ month_closes = Table(
 
 outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)
+handled_requests = handled_requests_table(metadata)

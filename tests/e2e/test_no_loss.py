@@ -179,7 +179,7 @@ def test_no_activity_is_lost_or_doubled_while_points_dies_and_the_broker_restart
                     for q in broker_admin.queues() if q["name"].startswith("dlq.")}
 
     # How often the broker redelivered a write request the first copy had already carried out
-    # (services.common.db.once_per_request logs each): the case the last assertion guards.
+    # (services.common.db logs each): the case the last assertion guards.
     redelivered = sum(line.count(b"redelivered to activities.") for line in
                       (system.log_dir / "activities.log").read_bytes().splitlines())
     report = {

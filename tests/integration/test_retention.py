@@ -55,7 +55,7 @@ def test_processed_events_older_than_the_window_go_and_younger_ones_stay(service
 
 
 def test_handled_requests_older_than_the_window_go(start_service, db_engine):
-    sweeper = get_extension(start_service("activities", HANDLED_REQUESTS_KEEP_HOURS="24"), Retention)
+    sweeper = get_extension(start_service("activities", IDEMPOTENCY_KEYS_KEEP_HOURS="24"), Retention)
     assert [table for table, _, _ in sweeper.policies] == ["processed_events", "handled_requests"]
     tenant = uuid.uuid4()
     with db_engine.begin() as conn:
@@ -69,11 +69,6 @@ def test_handled_requests_older_than_the_window_go(start_service, db_engine):
 
     wait_until(lambda: ages_left(db_engine, "activities", "handled_requests", "handled_at", tenant) == [0],
                message="only the request handled 23 hours ago left")
-
-
-def test_a_service_without_write_requests_sweeps_only_processed_events(start_service):
-    sweeper = get_extension(start_service("points"), Retention)
-    assert [table for table, _, _ in sweeper.policies] == ["processed_events"]
 
 
 def test_a_table_another_replica_is_sweeping_is_skipped(start_service, db_engine):

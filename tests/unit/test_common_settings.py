@@ -23,7 +23,7 @@ def test_defaults_load_for_every_service():
     ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
     ({"OUTBOX_POLL_SECONDS": "soon"}, "OUTBOX_POLL_SECONDS"),
     ({"PROCESSED_EVENTS_KEEP_DAYS": "0"}, "PROCESSED_EVENTS_KEEP_DAYS"),
-    ({"HANDLED_REQUESTS_KEEP_HOURS": "a day"}, "HANDLED_REQUESTS_KEEP_HOURS"),
+    ({"IDEMPOTENCY_KEYS_KEEP_HOURS": "a day"}, "IDEMPOTENCY_KEYS_KEEP_HOURS"),
     ({"RETENTION_SWEEP_SECONDS": "0"}, "RETENTION_SWEEP_SECONDS"),
 ])
 def test_bad_values_fail_fast_naming_the_variable(env, variable):

@@ -8,6 +8,8 @@ Create Date: 2026-11-30 20:43:44.416839
 from typing import Sequence, Union
 
 from alembic import op
+
+from services.common.migrations import create_handled_requests, drop_handled_requests
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
@@ -84,15 +86,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_dues_bases_member', 'dues_bases', ['tenant_id', 'member_id', 'effective_from'], unique=False)
-    op.create_table('handled_requests',
-    sa.Column('request_id', sa.String(length=64), nullable=False),
-    sa.Column('entrypoint', sa.String(length=128), nullable=False),
-    sa.Column('tenant_id', sa.UUID(), nullable=True),
-    sa.Column('result', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-    sa.Column('handled_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.PrimaryKeyConstraint('request_id', 'entrypoint')
-    )
-    op.create_index(op.f('ix_handled_requests_handled_at'), 'handled_requests', ['handled_at'], unique=False)
+    create_handled_requests(op)
     op.create_table('member_numbers',
     sa.Column('member_id', sa.UUID(), nullable=False),
     sa.Column('tenant_id', sa.UUID(), nullable=False),
@@ -226,8 +220,7 @@ def downgrade() -> None:
     op.drop_table('members_view')
     op.drop_index('ix_member_numbers_number', table_name='member_numbers')
     op.drop_table('member_numbers')
-    op.drop_index(op.f('ix_handled_requests_handled_at'), table_name='handled_requests')
-    op.drop_table('handled_requests')
+    drop_handled_requests(op)
     op.drop_index('ix_dues_bases_member', table_name='dues_bases')
     op.drop_table('dues_bases')
     op.drop_index('ix_assessments_unit_period', table_name='assessments')
