@@ -22,7 +22,7 @@ from services.common.db import ServiceTables, UnitOfWork, make_engine
 from services.common.errors import DomainError
 from services.common.settings import ConfigError, load
 from services.common.validation import parse_uuid, validate
-from services.members import handlers, importing, models, schemas
+from services.members import access, importing, models, people, schemas, tenants
 
 
 def _progress(stage: str, done: int, total: int) -> None:
@@ -78,7 +78,7 @@ def main(argv=None) -> int:
             if args.command == "create-tenant":
                 data = validate(schemas.TenantCreate, {"code": args.code, "name": args.name,
                                                        "timezone": args.timezone})
-                result = handlers.create_tenant(uow, data)
+                result = tenants.create_tenant(uow, data)
             elif args.command == "import":
                 fmt = args.file.suffix.lower().lstrip(".")
                 if fmt not in ("csv", "xlsx"):
@@ -92,11 +92,11 @@ def main(argv=None) -> int:
             elif args.command == "issue-token":
                 data = validate(schemas.TokenCreate, {"roles": args.roles, "label": args.label})
                 member_id = parse_uuid(args.member, "member") if args.member else None
-                result = handlers.issue_tenant_token(uow, _tenant_id(session, args.tenant), member_id, data)
+                result = access.issue_tenant_token(uow, _tenant_id(session, args.tenant), member_id, data)
             else:
                 tenant_id = _tenant_id(session, args.tenant)
                 query = schemas.MemberQuery(org_unit_id=parse_uuid(args.branch, "branch"), limit=500)
-                result = handlers.list_members(session, tenant_id, query)
+                result = people.list_members(session, tenant_id, query)
                 for m in result["items"]:
                     print(f"{m['external_no'] or '-':<12} {m['name']:<10} {m['political_status']:<13} "
                           f"{m['category']:<8} {m['department'] or ''}")

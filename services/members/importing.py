@@ -25,7 +25,7 @@ from services.common.contracts.members import (
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import InvalidInput, NotFound
 from services.members import models, schemas, statuses
-from services.members.handlers import initial_status_date
+from services.members.people import initial_status_date
 
 Progress = Callable[[str, int, int], None]
 BATCH = 1000

@@ -19,9 +19,8 @@ from sqlalchemy.orm import aliased
 from services.common.contracts.pairing import NeedAssigned, NeedConfirmed, NeedOverdue, NeedRaised, NeedResolved
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.members import models
+from services.members import lookups, models
 from services.members import pairing_schemas as schemas
-from services.members.handlers import _org_unit, _person
 from services.members.pairing import (
     DEFAULT_NEED_OVERDUE_DAYS, _not_future, branch_of, secretaries, tenant_today,
 )
@@ -89,7 +88,7 @@ def _illegal(row, action: str, allowed: tuple[str, ...]) -> Conflict:
 
 def _active_person_field(session, tenant_id, person_id, field: str):
     try:
-        person = _person(session, tenant_id, person_id)
+        person = lookups.person(session, tenant_id, person_id)
     except NotFound:
         raise InvalidInput.field(field, "no such person in this tenant") from None
     if person.left_at is not None:
@@ -197,7 +196,7 @@ def may_read(row_dict: dict, actor_id, is_officer: bool) -> bool:
 
 def branch_needs(session, tenant_id, org_unit_id) -> dict:
     """Open needs (oldest first) and how long each closed need took."""
-    if _org_unit(session, tenant_id, org_unit_id) is None:
+    if lookups.org_unit(session, tenant_id, org_unit_id) is None:
         raise NotFound("org unit not found")
     branch = branch_of(session, tenant_id, org_unit_id)
     today = tenant_today(session, tenant_id)

@@ -23,9 +23,8 @@ from services.common.contracts.pairing import PairingContactOverdue, PairingEnde
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.roster import DEFAULT_TIMEZONE, today_in
-from services.members import models, statuses
+from services.members import lookups, models, statuses
 from services.members import pairing_schemas as schemas
-from services.members.handlers import _org_unit, _person
 
 CONTACT_KIND = "pairing_contact"
 DEFAULT_CONTACT_EVERY_DAYS = 30
@@ -42,7 +41,7 @@ def tenant_today(session, tenant_id: uuid.UUID) -> date:
 
 def branch_of(session, tenant_id: uuid.UUID, org_unit_id: uuid.UUID) -> uuid.UUID:
     """The branch whose rhythm applies: a group's parent branch, otherwise the unit itself."""
-    unit = _org_unit(session, tenant_id, org_unit_id)
+    unit = lookups.org_unit(session, tenant_id, org_unit_id)
     if unit is not None and unit.kind == "group" and unit.parent_id is not None:
         return unit.parent_id
     return org_unit_id
@@ -130,7 +129,7 @@ def get_pairing(session, tenant_id, pairing_id) -> dict:
 
 
 def member_pairings(session, tenant_id, member_id, include_ended: bool) -> list[dict]:
-    _person(session, tenant_id, member_id)
+    lookups.person(session, tenant_id, member_id)
     p = models.pairings
     query = _pairing_query().where(p.c.tenant_id == tenant_id, p.c.mentor_id == member_id)
     if not include_ended:
@@ -141,7 +140,7 @@ def member_pairings(session, tenant_id, member_id, include_ended: bool) -> list[
 
 
 def branch_pairings(session, tenant_id, org_unit_id) -> dict:
-    if _org_unit(session, tenant_id, org_unit_id) is None:
+    if lookups.org_unit(session, tenant_id, org_unit_id) is None:
         raise NotFound("org unit not found")
     branch = branch_of(session, tenant_id, org_unit_id)
     p = models.pairings
@@ -171,7 +170,7 @@ def _check_target(session, tenant_id, kind: str, mentor_id, person_id, class_nam
     if person_id == mentor_id:
         raise InvalidInput.field("target_person_id", "a mentor cannot be paired with themself")
     try:
-        person = _person(session, tenant_id, person_id)
+        person = lookups.person(session, tenant_id, person_id)
     except NotFound:
         raise InvalidInput.field("target_person_id", "no such person in this tenant") from None
     if person.left_at is not None:
@@ -219,7 +218,7 @@ def create_pairing(uow: UnitOfWork, tenant_id, data: schemas.PairingCreate) -> d
     started_on = _not_future(data.started_on, today, "started_on")
     try:
         # Locked: two requests for the same mentor are serialised (the unique index backs this up).
-        mentor = _person(uow.session, tenant_id, data.mentor_id, lock=True)
+        mentor = lookups.person(uow.session, tenant_id, data.mentor_id, lock=True)
     except NotFound:
         raise InvalidInput.field("mentor_id", "no such person in this tenant") from None
     if mentor.left_at is not None:
@@ -288,14 +287,14 @@ def _settings_dict(branch_id, every: int, need_days: int) -> dict:
 
 
 def get_settings(session, tenant_id, org_unit_id) -> dict:
-    if _org_unit(session, tenant_id, org_unit_id) is None:
+    if lookups.org_unit(session, tenant_id, org_unit_id) is None:
         raise NotFound("org unit not found")
     branch = branch_of(session, tenant_id, org_unit_id)
     return _settings_dict(branch, *branch_settings(session, tenant_id, branch))
 
 
 def set_settings(uow: UnitOfWork, tenant_id, org_unit_id, data: schemas.PairingSettingsIn) -> dict:
-    unit = _org_unit(uow.session, tenant_id, org_unit_id)
+    unit = lookups.org_unit(uow.session, tenant_id, org_unit_id)
     if unit is None:
         raise NotFound("org unit not found")
     if unit.kind != "branch":
