@@ -20,6 +20,7 @@ from services.members import (
     access, activists, importing, lookups, models, org_units, people, recognition, roles, schemas, tenants,
 )
 from services.members.gauges import refresh_followups_overdue, refresh_needs_open
+from services.members.importing import files
 from services.members.pairing_service import PairingEndpoints
 
 
@@ -310,5 +311,5 @@ class MembersService(PairingEndpoints):
             units = lookups.subtree_ids(session, self.caller.tenant_id, org_unit_id)
             if not units:
                 raise NotFound("org unit not found")
-            content = importing.export_roster(session, self.caller.tenant_id, units)
+            content = files.export_roster(session, self.caller.tenant_id, units)
         return {"filename": "roster.xlsx", "format": "xlsx", "content_base64": base64.b64encode(content).decode()}
