@@ -15,7 +15,8 @@ from services.common.contracts.members import (
 )
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
-from services.members import activists, lookups, models, pairing, roles, schemas, statuses
+from services.members import activists, lookups, models, roles, schemas, statuses
+from services.members.pairing import pairings
 
 PERSON_FIELDS = ("external_no", "name", "category", "political_status", "email", "phone", "gender", "ethnicity",
                  "birth_date", "department", "job_title", "wecom_user_id", "dingtalk_user_id", "joined_work_on",
@@ -251,5 +252,5 @@ def leave(uow: UnitOfWork, tenant_id, member_id, data: schemas.LeaveCreate) -> d
     uow.publish(MemberLeft(tenant_id=tenant_id, member_id=member_id, org_unit_id=row.org_unit_id,
                            left_on=data.left_on, reason=data.reason))
     # Otherwise the overdue scan would keep asking a mentor who is gone for contacts.
-    pairing.end_for_leaver(uow, tenant_id, member_id, data.left_on)
+    pairings.end_for_leaver(uow, tenant_id, member_id, data.left_on)
     return member_dict(updated)

@@ -21,7 +21,7 @@ from services.members import (
 )
 from services.members.gauges import refresh_followups_overdue, refresh_needs_open
 from services.members.importing import files
-from services.members.pairing_service import PairingEndpoints
+from services.members.pairing.service import PairingEndpoints
 
 
 class MembersService(PairingEndpoints):
