@@ -7,7 +7,7 @@ import base64
 import binascii
 
 from services.common.db import Database
-from services.common.errors import Forbidden, InvalidInput, NotFound
+from services.common.errors import Forbidden, InvalidInput
 from services.common.gauges import BusinessGauges
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
@@ -17,7 +17,7 @@ from services.common.rpc import rpc
 from services.common.tenancy import PLATFORM_ADMIN, CallerContext
 from services.common.validation import parse_uuid, validate
 from services.members import (
-    access, activists, importing, lookups, models, org_units, people, recognition, roles, schemas, tenants,
+    access, activists, importing, models, org_units, people, recognition, roles, schemas, tenants,
 )
 from services.members.gauges import refresh_followups_overdue, refresh_needs_open
 from services.members.importing import files
@@ -308,8 +308,5 @@ class MembersService(PairingEndpoints):
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
         self._require_officer()
         with self.db.reader() as session:
-            units = lookups.subtree_ids(session, self.caller.tenant_id, org_unit_id)
-            if not units:
-                raise NotFound("org unit not found")
-            content = files.export_roster(session, self.caller.tenant_id, units)
+            content = files.export_roster(session, self.caller.tenant_id, org_unit_id)
         return {"filename": "roster.xlsx", "format": "xlsx", "content_base64": base64.b64encode(content).decode()}

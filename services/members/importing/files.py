@@ -9,8 +9,8 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from services.common.errors import InvalidInput
-from services.members import models
+from services.common.errors import InvalidInput, NotFound
+from services.members import lookups, models
 
 # Header in the file -> field. Chinese headers are what secretaries' spreadsheets use.
 COLUMNS: list[tuple[str, str]] = [
@@ -96,10 +96,13 @@ def _exported(row, unit, follower_no) -> dict:
     return values
 
 
-def export_roster(session, tenant_id: uuid.UUID, unit_ids: list) -> bytes:
-    """The roster of the given units as XLSX, with the same headers the import reads."""
+def export_roster(session, tenant_id: uuid.UUID, org_unit_id: uuid.UUID) -> bytes:
+    """The roster of the unit and its subtree as XLSX, with the same headers the import reads."""
     from openpyxl import Workbook
 
+    unit_ids = lookups.subtree_ids(session, tenant_id, org_unit_id)
+    if not unit_ids:
+        raise NotFound("org unit not found")
     people, units, links = models.people, models.org_units, models.activist_followers
     names = {r.id: (r.kind, r.name) for r in session.execute(select(units.c.id, units.c.kind, units.c.name)
                                                              .where(units.c.tenant_id == tenant_id))}
