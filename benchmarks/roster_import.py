@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from services.common import migrations  # noqa: E402
 from services.common.settings import load  # noqa: E402
 from services.launch import container_config  # noqa: E402
-from services.members import importing  # noqa: E402
+from services.members.importing import files  # noqa: E402
 from services.members.service import MembersService  # noqa: E402
 
 API, AUTH = "http://127.0.0.1:15672/api", ("guest", "guest")
@@ -35,7 +35,7 @@ API, AUTH = "http://127.0.0.1:15672/api", ("guest", "guest")
 def roster(n: int) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([h for h, _ in importing.COLUMNS])
+    writer.writerow([h for h, _ in files.COLUMNS])
     statuses = ["正式党员"] * 6 + ["预备党员", "入党积极分子", "群众", "入党申请人"]
     for i in range(n):
         status = statuses[i % len(statuses)]
@@ -47,7 +47,7 @@ def roster(n: int) -> bytes:
                "full_member_on": "2006-06-01" if status == "正式党员" else None,
                "group": f"第{1 + i % 40}党小组",
                "follower_no": f"T{100000 + i - 1}" if status == "入党积极分子" else None}
-        writer.writerow([row.get(f) for _, f in importing.COLUMNS])
+        writer.writerow([row.get(f) for _, f in files.COLUMNS])
     return out.getvalue().encode()
 
 

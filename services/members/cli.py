@@ -22,7 +22,7 @@ from services.common.db import ServiceTables, UnitOfWork, make_engine
 from services.common.errors import DomainError
 from services.common.settings import ConfigError, load
 from services.common.validation import parse_uuid, validate
-from services.members import handlers, importing, models, schemas
+from services.members import access, importing, models, people, schemas, tenants
 
 
 def _progress(stage: str, done: int, total: int) -> None:
@@ -41,7 +41,7 @@ def _tenant_id(session, code: str):
     return row.id
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m services.members.cli")
     sub = parser.add_subparsers(dest="command", required=True)
     create = sub.add_parser("create-tenant", help="create a tenant and print its first admin token")
@@ -63,8 +63,50 @@ def main(argv=None) -> int:
                      help="a role the token carries (repeat for several), e.g. tenant_admin")
     tok.add_argument("--member", help="the person the token acts as (needed for branch roles)")
     tok.add_argument("--label", default="cli", help="what the token is for, shown to admins")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def _create_tenant(args, uow: UnitOfWork) -> dict:
+    data = validate(schemas.TenantCreate, {"code": args.code, "name": args.name, "timezone": args.timezone})
+    return tenants.create_tenant(uow, data)
+
+
+def _import(args, uow: UnitOfWork) -> dict:
+    fmt = args.file.suffix.lower().lstrip(".")
+    if fmt not in ("csv", "xlsx"):
+        raise DomainError("file: expected a .csv or .xlsx file")
+    result = importing.import_roster(
+        uow, _tenant_id(uow.session, args.tenant), parse_uuid(args.branch, "branch"),
+        args.file.read_bytes(), fmt, "valid_rows" if args.valid_rows else "all_or_nothing",
+        args.dry_run, _progress)
+    for error in result["errors"]:
+        print(f"row {error['row']}, {error['column']}: {error['reason']}", file=sys.stderr)
+    return result
+
+
+def _issue_token(args, uow: UnitOfWork) -> dict:
+    data = validate(schemas.TokenCreate, {"roles": args.roles, "label": args.label})
+    member_id = parse_uuid(args.member, "member") if args.member else None
+    return access.issue_tenant_token(uow, _tenant_id(uow.session, args.tenant), member_id, data)
+
+
+def _list_branch(args, uow: UnitOfWork) -> None:
+    """Prints the branch as a table; nothing to print as JSON."""
+    tenant_id = _tenant_id(uow.session, args.tenant)
+    query = schemas.MemberQuery(org_unit_id=parse_uuid(args.branch, "branch"), limit=500)
+    result = people.list_members(uow.session, tenant_id, query)
+    for m in result["items"]:
+        print(f"{m['external_no'] or '-':<12} {m['name']:<10} {m['political_status']:<13} "
+              f"{m['category']:<8} {m['department'] or ''}")
+    print(f"{result['total']} people", file=sys.stderr)
+
+
+COMMANDS = {"create-tenant": _create_tenant, "import": _import, "issue-token": _issue_token,
+            "list-branch": _list_branch}
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
     try:
         settings = load("members")
     except ConfigError as exc:
@@ -75,32 +117,8 @@ def main(argv=None) -> int:
     try:
         with Session(engine) as session, session.begin():
             uow = UnitOfWork(session, tables, {"caller_id": "cli"})
-            if args.command == "create-tenant":
-                data = validate(schemas.TenantCreate, {"code": args.code, "name": args.name,
-                                                       "timezone": args.timezone})
-                result = handlers.create_tenant(uow, data)
-            elif args.command == "import":
-                fmt = args.file.suffix.lower().lstrip(".")
-                if fmt not in ("csv", "xlsx"):
-                    raise DomainError("file: expected a .csv or .xlsx file")
-                result = importing.import_roster(
-                    uow, _tenant_id(session, args.tenant), parse_uuid(args.branch, "branch"),
-                    args.file.read_bytes(), fmt, "valid_rows" if args.valid_rows else "all_or_nothing",
-                    args.dry_run, _progress)
-                for error in result["errors"]:
-                    print(f"row {error['row']}, {error['column']}: {error['reason']}", file=sys.stderr)
-            elif args.command == "issue-token":
-                data = validate(schemas.TokenCreate, {"roles": args.roles, "label": args.label})
-                member_id = parse_uuid(args.member, "member") if args.member else None
-                result = handlers.issue_tenant_token(uow, _tenant_id(session, args.tenant), member_id, data)
-            else:
-                tenant_id = _tenant_id(session, args.tenant)
-                query = schemas.MemberQuery(org_unit_id=parse_uuid(args.branch, "branch"), limit=500)
-                result = handlers.list_members(session, tenant_id, query)
-                for m in result["items"]:
-                    print(f"{m['external_no'] or '-':<12} {m['name']:<10} {m['political_status']:<13} "
-                          f"{m['category']:<8} {m['department'] or ''}")
-                print(f"{result['total']} people", file=sys.stderr)
+            result = COMMANDS[args.command](args, uow)
+            if result is None:
                 return 0
             uow.flush()
     except DomainError as exc:

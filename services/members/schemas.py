@@ -55,6 +55,14 @@ class OrgUnitCreate(Strict):
 EXTERNAL_ID = r"^[A-Za-z0-9_.@-]{1,64}$"
 EARLIEST = date(1900, 1, 1)
 
+# (earlier date, later date, may both fall on one day, the error), checked in this order.
+DATE_ORDER = (
+    ("birth_date", "joined_party_on", False, "joined_party_on: must be after birth_date"),
+    ("birth_date", "joined_work_on", False, "joined_work_on: must be after birth_date"),
+    ("joined_party_on", "full_member_on", False, "full_member_on: must be after joined_party_on"),
+    ("applied_on", "joined_party_on", True, "applied_on: must not be after joined_party_on"),
+)
+
 
 class PersonFields(Strict):
     """Optional roster fields shared by create, update and import."""
@@ -93,14 +101,10 @@ class PersonFields(Strict):
 
     @model_validator(mode="after")
     def _ordered(self):
-        if self.birth_date and self.joined_party_on and self.birth_date >= self.joined_party_on:
-            raise ValueError("joined_party_on: must be after birth_date")
-        if self.birth_date and self.joined_work_on and self.birth_date >= self.joined_work_on:
-            raise ValueError("joined_work_on: must be after birth_date")
-        if self.joined_party_on and self.full_member_on and self.full_member_on <= self.joined_party_on:
-            raise ValueError("full_member_on: must be after joined_party_on")
-        if self.applied_on and self.joined_party_on and self.applied_on > self.joined_party_on:
-            raise ValueError("applied_on: must not be after joined_party_on")
+        for earlier, later, same_day, message in DATE_ORDER:
+            first, then = getattr(self, earlier), getattr(self, later)
+            if first and then and (first > then if same_day else first >= then):
+                raise ValueError(message)
         return self
 
 

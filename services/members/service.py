@@ -1,11 +1,13 @@
-"""The members service: tenants, the organisation tree, people and API tokens."""
+"""The members service's entrypoints: each checks who calls, validates the payload and hands it
+to the module of its noun (tenants, org_units, people, roles, activists, recognition, access,
+importing); the entrypoints of pairings and needs are mixed in."""
 from __future__ import annotations
 
 import base64
 import binascii
 
 from services.common.db import Database
-from services.common.errors import Forbidden, InvalidInput, NotFound
+from services.common.errors import Forbidden, InvalidInput
 from services.common.gauges import BusinessGauges
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
@@ -14,9 +16,12 @@ from services.common.retention import Retention
 from services.common.rpc import rpc
 from services.common.tenancy import PLATFORM_ADMIN, CallerContext
 from services.common.validation import parse_uuid, validate
-from services.members import handlers, importing, models, pairing, schemas
+from services.members import (
+    access, activists, importing, models, org_units, people, recognition, roles, schemas, tenants,
+)
 from services.members.gauges import refresh_followups_overdue, refresh_needs_open
-from services.members.pairing_service import PairingEndpoints
+from services.members.importing import files
+from services.members.pairing.service import PairingEndpoints
 
 
 class MembersService(PairingEndpoints):
@@ -36,32 +41,32 @@ class MembersService(PairingEndpoints):
             raise Forbidden("creating a tenant needs the platform_admin role")
         data = validate(schemas.TenantCreate, payload)
         with self.db.transaction() as uow:
-            return handlers.create_tenant(uow, data)
+            return tenants.create_tenant(uow, data)
 
     @rpc
     def get_tenant(self) -> dict:
         with self.db.reader() as session:
-            return handlers.get_tenant(session, self.caller.tenant_id)
+            return tenants.get_tenant(session, self.caller.tenant_id)
 
     @rpc
     def update_tenant(self, payload: dict) -> dict:
         self.caller.require_admin()
         data = validate(schemas.TenantUpdate, payload)
         with self.db.transaction() as uow:
-            return handlers.update_tenant(uow, self.caller.tenant_id, data)
+            return tenants.update_tenant(uow, self.caller.tenant_id, data)
 
     @rpc
     def authenticate(self, token: str) -> dict:
         """Map a bearer token to its tenant, person and roles (called by the gateway)."""
         with self.db.reader() as session:
-            return handlers.authenticate(session, str(token))
+            return access.authenticate(session, str(token))
 
     @rpc
     def create_org_unit(self, payload: dict) -> dict:
         self.caller.require_admin()
         data = validate(schemas.OrgUnitCreate, payload)
         with self.db.transaction() as uow:
-            return handlers.create_org_unit(uow, self.caller.tenant_id, data)
+            return org_units.create_org_unit(uow, self.caller.tenant_id, data)
 
     @rpc
     def create_member(self, payload: dict) -> dict:
@@ -70,13 +75,13 @@ class MembersService(PairingEndpoints):
         data = validate(schemas.MemberCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, org_unit_id=data.org_unit_id)
-            return handlers.create_member(uow, self.caller.tenant_id, data)
+            return people.create_member(uow, self.caller.tenant_id, data)
 
     @rpc
     def get_member(self, member_id) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         with self.db.reader() as session:
-            return handlers.get_member(session, self.caller.tenant_id, member_id)
+            return people.get_member(session, self.caller.tenant_id, member_id)
 
     @rpc
     def issue_token(self, member_id, payload: dict) -> dict:
@@ -84,7 +89,7 @@ class MembersService(PairingEndpoints):
         member_id = parse_uuid(member_id, "member_id")
         data = validate(schemas.TokenCreate, payload or {})
         with self.db.transaction() as uow:
-            return handlers.issue_member_token(uow, self.caller.tenant_id, member_id, data)
+            return access.issue_member_token(uow, self.caller.tenant_id, member_id, data)
 
     # -- roster ---------------------------------------------------------------------------
 
@@ -94,7 +99,7 @@ class MembersService(PairingEndpoints):
 
     def _require_manages(self, uow, *, member_id=None, org_unit_id=None, allow_self: bool = False) -> None:
         # Inside the change's own transaction, so a transfer committed meanwhile cannot slip past.
-        handlers.require_manages(uow.session, self.caller.tenant_id, self.caller, member_id=member_id,
+        access.require_manages(uow.session, self.caller.tenant_id, self.caller, member_id=member_id,
                                  org_unit_id=org_unit_id, allow_self=allow_self)
 
     @rpc
@@ -102,7 +107,7 @@ class MembersService(PairingEndpoints):
         self._require_officer()
         data = validate(schemas.MemberQuery, query or {})
         with self.db.reader() as session:
-            return handlers.list_members(session, self.caller.tenant_id, data)
+            return people.list_members(session, self.caller.tenant_id, data)
 
     @rpc
     def update_member(self, member_id, payload: dict) -> dict:
@@ -111,7 +116,7 @@ class MembersService(PairingEndpoints):
         data = validate(schemas.MemberUpdate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
-            return handlers.update_member(uow, self.caller.tenant_id, member_id, data)
+            return people.update_member(uow, self.caller.tenant_id, member_id, data)
 
     @rpc
     def change_status(self, member_id, payload: dict) -> dict:
@@ -120,13 +125,13 @@ class MembersService(PairingEndpoints):
         data = validate(schemas.StatusChange, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
-            return handlers.change_status(uow, self.caller.tenant_id, member_id, data)
+            return people.change_status(uow, self.caller.tenant_id, member_id, data)
 
     @rpc
     def status_history(self, member_id) -> list:
         member_id = parse_uuid(member_id, "member_id")
         with self.db.reader() as session:
-            history = handlers.status_history(session, self.caller.tenant_id, member_id)
+            history = people.status_history(session, self.caller.tenant_id, member_id)
         self.caller.require_self_or_officer(member_id)
         return history
 
@@ -137,13 +142,13 @@ class MembersService(PairingEndpoints):
         data = validate(schemas.TransferCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
-            return handlers.transfer_member(uow, self.caller.tenant_id, member_id, data)
+            return people.transfer_member(uow, self.caller.tenant_id, member_id, data)
 
     @rpc
     def transfers(self, member_id) -> list:
         member_id = parse_uuid(member_id, "member_id")
         with self.db.reader() as session:
-            result = handlers.transfers(session, self.caller.tenant_id, member_id)
+            result = people.transfers(session, self.caller.tenant_id, member_id)
         self.caller.require_self_or_officer(member_id)
         return result
 
@@ -154,9 +159,7 @@ class MembersService(PairingEndpoints):
         data = validate(schemas.LeaveCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
-            left = handlers.leave(uow, self.caller.tenant_id, member_id, data)
-            pairing.end_for_leaver(uow, self.caller.tenant_id, member_id, data.left_on)
-            return left
+            return people.leave(uow, self.caller.tenant_id, member_id, data)
 
     @rpc
     def assign_role(self, member_id, payload: dict) -> dict:
@@ -165,7 +168,7 @@ class MembersService(PairingEndpoints):
         data = validate(schemas.RoleAssign, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id, org_unit_id=data.org_unit_id)
-            return handlers.assign_role(uow, self.caller.tenant_id, member_id, data)
+            return roles.assign_role(uow, self.caller.tenant_id, member_id, data)
 
     @rpc
     def assign_activist(self, activist_id, payload: dict) -> dict:
@@ -174,13 +177,13 @@ class MembersService(PairingEndpoints):
         data = validate(schemas.ActivistAssign, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=activist_id)
-            return handlers.assign_activist(uow, self.caller.tenant_id, activist_id, data)
+            return activists.assign_activist(uow, self.caller.tenant_id, activist_id, data)
 
     @rpc
     def followers(self, activist_id) -> list:
         activist_id = parse_uuid(activist_id, "member_id")
         with self.db.reader() as session:
-            result = handlers.followers(session, self.caller.tenant_id, activist_id)
+            result = activists.followers(session, self.caller.tenant_id, activist_id)
         self.caller.require_self_or_officer(activist_id)
         return result
 
@@ -189,13 +192,13 @@ class MembersService(PairingEndpoints):
     @rpc
     def list_org_units(self) -> list:
         with self.db.reader() as session:
-            return handlers.list_org_units(session, self.caller.tenant_id)
+            return org_units.list_org_units(session, self.caller.tenant_id)
 
     @rpc
     def unit_roles(self, org_unit_id) -> list:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
         with self.db.reader() as session:
-            return handlers.unit_roles(session, self.caller.tenant_id, org_unit_id)
+            return roles.unit_roles(session, self.caller.tenant_id, org_unit_id)
 
     @rpc
     def rename_org_unit(self, org_unit_id, payload: dict) -> dict:
@@ -203,7 +206,7 @@ class MembersService(PairingEndpoints):
         self.caller.require_admin()
         data = validate(schemas.OrgUnitRename, payload)
         with self.db.transaction() as uow:
-            return handlers.rename_org_unit(uow, self.caller.tenant_id, org_unit_id, data)
+            return org_units.rename_org_unit(uow, self.caller.tenant_id, org_unit_id, data)
 
     @rpc
     def move_org_unit(self, org_unit_id, payload: dict) -> dict:
@@ -211,14 +214,14 @@ class MembersService(PairingEndpoints):
         self.caller.require_admin()
         data = validate(schemas.OrgUnitMove, payload)
         with self.db.transaction() as uow:
-            return handlers.move_org_unit(uow, self.caller.tenant_id, org_unit_id, data)
+            return org_units.move_org_unit(uow, self.caller.tenant_id, org_unit_id, data)
 
     @rpc
     def close_org_unit(self, org_unit_id) -> dict:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
         self.caller.require_admin()
         with self.db.transaction() as uow:
-            return handlers.close_org_unit(uow, self.caller.tenant_id, org_unit_id)
+            return org_units.close_org_unit(uow, self.caller.tenant_id, org_unit_id)
 
     # -- pioneer posts and yearly commitments ---------------------------------------------
 
@@ -229,7 +232,7 @@ class MembersService(PairingEndpoints):
         data = validate(schemas.PioneerPostCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id, org_unit_id=data.org_unit_id)
-            return handlers.create_pioneer_post(uow, self.caller.tenant_id, member_id, data)
+            return recognition.create_pioneer_post(uow, self.caller.tenant_id, member_id, data)
 
     @rpc
     def end_pioneer_post(self, post_id, payload: dict) -> dict:
@@ -237,15 +240,15 @@ class MembersService(PairingEndpoints):
         self._require_officer()
         data = validate(schemas.PioneerPostEnd, payload)
         with self.db.transaction() as uow:
-            post = handlers.pioneer_post(uow.session, self.caller.tenant_id, post_id)
+            post = recognition.pioneer_post(uow.session, self.caller.tenant_id, post_id)
             self._require_manages(uow, member_id=post.person_id)
-            return handlers.end_pioneer_post(uow, self.caller.tenant_id, post_id, data)
+            return recognition.end_pioneer_post(uow, self.caller.tenant_id, post_id, data)
 
     @rpc
     def pioneer_posts(self, member_id) -> list:
         member_id = parse_uuid(member_id, "member_id")
         with self.db.reader() as session:
-            result = handlers.member_pioneer_posts(session, self.caller.tenant_id, member_id)
+            result = recognition.member_pioneer_posts(session, self.caller.tenant_id, member_id)
         self.caller.require_self_or_officer(member_id)
         return result
 
@@ -253,7 +256,7 @@ class MembersService(PairingEndpoints):
     def unit_pioneer_posts(self, org_unit_id) -> list:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
         with self.db.reader() as session:
-            return handlers.unit_pioneer_posts(session, self.caller.tenant_id, org_unit_id)
+            return recognition.unit_pioneer_posts(session, self.caller.tenant_id, org_unit_id)
 
     @rpc
     def create_commitment(self, member_id, payload: dict) -> dict:
@@ -261,7 +264,7 @@ class MembersService(PairingEndpoints):
         data = validate(schemas.CommitmentCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id, allow_self=True)
-            return handlers.create_commitment(uow, self.caller.tenant_id, member_id, data)
+            return recognition.create_commitment(uow, self.caller.tenant_id, member_id, data)
 
     @rpc
     def review_commitment(self, commitment_id, payload: dict) -> dict:
@@ -269,15 +272,15 @@ class MembersService(PairingEndpoints):
         self._require_officer()
         data = validate(schemas.CommitmentReview, payload)
         with self.db.transaction() as uow:
-            found = handlers.commitment(uow.session, self.caller.tenant_id, commitment_id)
+            found = recognition.commitment(uow.session, self.caller.tenant_id, commitment_id)
             self._require_manages(uow, member_id=found.person_id)
-            return handlers.review_commitment(uow, self.caller.tenant_id, commitment_id, self.caller.caller_id, data)
+            return recognition.review_commitment(uow, self.caller.tenant_id, commitment_id, self.caller.caller_id, data)
 
     @rpc
     def commitments(self, member_id) -> list:
         member_id = parse_uuid(member_id, "member_id")
         with self.db.reader() as session:
-            result = handlers.member_commitments(session, self.caller.tenant_id, member_id)
+            result = recognition.member_commitments(session, self.caller.tenant_id, member_id)
         self.caller.require_self_or_officer(member_id)
         return result
 
@@ -302,8 +305,5 @@ class MembersService(PairingEndpoints):
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
         self._require_officer()
         with self.db.reader() as session:
-            units = handlers._subtree_ids(session, self.caller.tenant_id, org_unit_id)
-            if not units:
-                raise NotFound("org unit not found")
-            content = importing.export_roster(session, self.caller.tenant_id, units)
+            content = files.export_roster(session, self.caller.tenant_id, org_unit_id)
         return {"filename": "roster.xlsx", "format": "xlsx", "content_base64": base64.b64encode(content).decode()}

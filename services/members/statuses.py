@@ -18,6 +18,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 PARTY_MEMBERS = frozenset({"probationary", "full"})
 
+# Who has a Party member following up their development.
+FOLLOWED_UP = frozenset({"activist", "candidate"})
+
 
 def is_legal(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())

@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 from services.common.errors import Conflict
-from services.members import importing, statuses
+from services.members import statuses
+from services.members.importing import files, parsing
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "roster" / "branch_sample.csv"
 
@@ -25,8 +26,8 @@ def test_illegal_jumps_name_the_field(current, target):
 
 
 def test_sample_roster_rows_are_checked_one_by_one():
-    headers, body = importing.read_rows(SAMPLE.read_bytes(), "csv")
-    good, errors = importing.validate_rows(headers, body)
+    headers, body = files.read_rows(SAMPLE.read_bytes(), "csv")
+    good, errors = parsing.validate_rows(headers, body)
     assert len(good) == 13
     assert {(e["row"], e["column"]) for e in errors} >= {(14, "姓名"), (15, "性别"), (16, "出生日期"),
                                                         (17, "工号/学号"), (19, "手机")}

@@ -1,12 +1,9 @@
 """Needs and difficulties (诉求): raised in a contact or directly, tracked to closure.
 
-    open --assign--> assigned --resolve--> resolved --confirm--> confirmed (closed)
-                      ^  |reassign                  |
-                      +--+------------ reopen ------+
-
-Only the person who raised a need confirms it or reopens it. A need open or assigned longer
-than the branch's limit escalates to the secretary once (`escalated_on` is set in the same
-statement that claims it, so replicas cannot both escalate).
+Which action is legal in which state is the table in need_states.py. Only the person who raised
+a need confirms it or reopens it. A need open or assigned longer than the branch's limit
+escalates to the secretary once (`escalated_on` is set in the same statement that claims it, so
+replicas cannot both escalate).
 """
 from __future__ import annotations
 
@@ -18,15 +15,13 @@ from sqlalchemy.orm import aliased
 
 from services.common.contracts.pairing import NeedAssigned, NeedConfirmed, NeedOverdue, NeedRaised, NeedResolved
 from services.common.db import UnitOfWork, new_id, utcnow
-from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.members import models
-from services.members import pairing_schemas as schemas
-from services.members.handlers import _org_unit, _person
-from services.members.pairing import (
-    DEFAULT_NEED_OVERDUE_DAYS, _not_future, branch_of, secretaries, tenant_today,
+from services.common.errors import Forbidden, InvalidInput, NotFound
+from services.members import lookups, models
+from services.members.pairing import schemas
+from services.members.pairing.need_states import CLOSED, RAISED, WAITING, next_status
+from services.members.pairing.rhythm import (
+    DEFAULT_NEED_OVERDUE_DAYS, branch_of, not_future, secretaries, tenant_today,
 )
-
-OPEN_STATES = ("open", "assigned")
 
 _raiser = aliased(models.people, name="raiser")
 _assignee = aliased(models.people, name="assignee")
@@ -82,30 +77,15 @@ def _move(uow: UnitOfWork, tenant_id, row, to_status: str, actor_id, note: str |
     return _need(uow.session, tenant_id, row.id)
 
 
-def _illegal(row, action: str, allowed: tuple[str, ...]) -> Conflict:
-    return Conflict(f"status: cannot {action} a need that is {row.status} (only when {' or '.join(allowed)})",
-                    [{"field": "status", "reason": f"need is {row.status}"}])
-
-
-def _active_person_field(session, tenant_id, person_id, field: str):
-    try:
-        person = _person(session, tenant_id, person_id)
-    except NotFound:
-        raise InvalidInput.field(field, "no such person in this tenant") from None
-    if person.left_at is not None:
-        raise InvalidInput.field(field, "this person has left the roster")
-    return person
-
-
 def raise_need(uow: UnitOfWork, tenant_id, data: schemas.NeedCreate, actor_id, is_officer: bool) -> dict:
     raised_by = data.raised_by or actor_id
     if raised_by is None:
         raise InvalidInput.field("raised_by", "required when the caller is not a person on the roster")
     if raised_by != actor_id and not is_officer:
         raise Forbidden("members raise their own needs; an officer records one for someone else")
-    raiser = _active_person_field(uow.session, tenant_id, raised_by, "raised_by")
+    raiser = lookups.named_person(uow.session, tenant_id, raised_by, "raised_by")
     today = tenant_today(uow.session, tenant_id)
-    raised_on = _not_future(data.raised_on, today, "raised_on")
+    raised_on = not_future(data.raised_on, today, "raised_on")
     branch = branch_of(uow.session, tenant_id, raiser.org_unit_id)
     if data.pairing_id is not None:
         p = models.pairings
@@ -120,9 +100,9 @@ def raise_need(uow: UnitOfWork, tenant_id, data: schemas.NeedCreate, actor_id, i
     uow.session.execute(models.needs.insert().values(
         id=need_id, tenant_id=tenant_id, org_unit_id=branch, raised_by=raised_by, recorded_by=actor_id,
         pairing_id=data.pairing_id, activity_id=data.activity_id, title=data.title, description=data.description,
-        status="open", raised_on=raised_on))
+        status=RAISED, raised_on=raised_on))
     uow.session.execute(models.need_transitions.insert().values(
-        id=new_id(), tenant_id=tenant_id, need_id=need_id, from_status=None, to_status="open", by_person_id=actor_id))
+        id=new_id(), tenant_id=tenant_id, need_id=need_id, from_status=None, to_status=RAISED, by_person_id=actor_id))
     row = _need(uow.session, tenant_id, need_id)
     uow.publish(NeedRaised(tenant_id=tenant_id, pairing_id=data.pairing_id, **_facts(row)))
     return need_dict(row, today)
@@ -130,10 +110,9 @@ def raise_need(uow: UnitOfWork, tenant_id, data: schemas.NeedCreate, actor_id, i
 
 def assign_need(uow: UnitOfWork, tenant_id, need_id, data: schemas.NeedAssign, actor_id) -> dict:
     row = _need(uow.session, tenant_id, need_id, lock=True)
-    if row.status not in OPEN_STATES:
-        raise _illegal(row, "assign", OPEN_STATES)
-    _active_person_field(uow.session, tenant_id, data.assignee_id, "assignee_id")
-    row = _move(uow, tenant_id, row, "assigned", actor_id, data.note, assignee_id=data.assignee_id)
+    to_status = next_status(row.status, "assign")
+    lookups.named_person(uow.session, tenant_id, data.assignee_id, "assignee_id")
+    row = _move(uow, tenant_id, row, to_status, actor_id, data.note, assignee_id=data.assignee_id)
     uow.publish(NeedAssigned(tenant_id=tenant_id, assignee_id=data.assignee_id, **_facts(row)))
     return need_dict(row, tenant_today(uow.session, tenant_id))
 
@@ -142,9 +121,8 @@ def resolve_need(uow: UnitOfWork, tenant_id, need_id, data: schemas.NeedResolve,
     row = _need(uow.session, tenant_id, need_id, lock=True)
     if not is_officer and actor_id != row.assignee_id:
         raise Forbidden("only the assignee or a branch officer resolves a need")
-    if row.status != "assigned":
-        raise _illegal(row, "resolve", ("assigned",))
-    row = _move(uow, tenant_id, row, "resolved", actor_id, None, resolution=data.resolution)
+    to_status = next_status(row.status, "resolve")
+    row = _move(uow, tenant_id, row, to_status, actor_id, None, resolution=data.resolution)
     uow.publish(NeedResolved(tenant_id=tenant_id, **_facts(row)))
     return need_dict(row, tenant_today(uow.session, tenant_id))
 
@@ -157,11 +135,10 @@ def _require_raiser(row, actor_id, action: str) -> None:
 def confirm_need(uow: UnitOfWork, tenant_id, need_id, data: schemas.NeedConfirm, actor_id) -> dict:
     row = _need(uow.session, tenant_id, need_id, lock=True)
     _require_raiser(row, actor_id, "confirm")
-    if row.status != "resolved":
-        raise _illegal(row, "confirm", ("resolved",))
+    to_status = next_status(row.status, "confirm")
     today = tenant_today(uow.session, tenant_id)
     closed_on = max(today, row.raised_on)
-    row = _move(uow, tenant_id, row, "confirmed", actor_id, data.note, closed_on=closed_on)
+    row = _move(uow, tenant_id, row, to_status, actor_id, data.note, closed_on=closed_on)
     uow.publish(NeedConfirmed(tenant_id=tenant_id, closed_on=closed_on,
                               days_to_close=(closed_on - row.raised_on).days, **_facts(row)))
     return need_dict(row)
@@ -171,9 +148,8 @@ def reopen_need(uow: UnitOfWork, tenant_id, need_id, data: schemas.NeedReopen, a
     """Not solved after all: back to the assignee, who is told again."""
     row = _need(uow.session, tenant_id, need_id, lock=True)
     _require_raiser(row, actor_id, "reopen")
-    if row.status != "resolved":
-        raise _illegal(row, "reopen", ("resolved",))
-    row = _move(uow, tenant_id, row, "assigned", actor_id, data.reason)
+    to_status = next_status(row.status, "reopen")
+    row = _move(uow, tenant_id, row, to_status, actor_id, data.reason)
     uow.publish(NeedAssigned(tenant_id=tenant_id, assignee_id=row.assignee_id, **_facts(row)))
     return need_dict(row, tenant_today(uow.session, tenant_id))
 
@@ -197,15 +173,15 @@ def may_read(row_dict: dict, actor_id, is_officer: bool) -> bool:
 
 def branch_needs(session, tenant_id, org_unit_id) -> dict:
     """Open needs (oldest first) and how long each closed need took."""
-    if _org_unit(session, tenant_id, org_unit_id) is None:
+    if lookups.org_unit(session, tenant_id, org_unit_id) is None:
         raise NotFound("org unit not found")
     branch = branch_of(session, tenant_id, org_unit_id)
     today = tenant_today(session, tenant_id)
     n = models.needs
     rows = session.execute(_query().where(n.c.tenant_id == tenant_id, n.c.org_unit_id == branch)
                            .order_by(n.c.raised_on, n.c.created_at)).all()
-    open_items = [need_dict(r, today) for r in rows if r.status != "confirmed"]
-    closed = [need_dict(r) for r in sorted((r for r in rows if r.status == "confirmed"),
+    open_items = [need_dict(r, today) for r in rows if r.status != CLOSED]
+    closed = [need_dict(r) for r in sorted((r for r in rows if r.status == CLOSED),
                                            key=lambda r: (r.closed_on, r.raised_on), reverse=True)]
     days = [c["days_to_close"] for c in closed]
     return {"org_unit_id": str(branch), "on": today.isoformat(), "open": open_items, "closed": closed,
@@ -219,7 +195,7 @@ def scan_needs(uow: UnitOfWork, tenant_id: uuid.UUID, today: date) -> int:
     candidates = uow.session.execute(
         select(n.c.id, n.c.org_unit_id, n.c.raised_on, limit.label("limit"))
         .outerjoin(s, (s.c.tenant_id == n.c.tenant_id) & (s.c.org_unit_id == n.c.org_unit_id))
-        .where(n.c.tenant_id == tenant_id, n.c.status.in_(OPEN_STATES), n.c.escalated_on.is_(None),
+        .where(n.c.tenant_id == tenant_id, n.c.status.in_(WAITING), n.c.escalated_on.is_(None),
                n.c.raised_on < today)
         .order_by(n.c.raised_on, n.c.id)
     ).all()
@@ -231,7 +207,7 @@ def scan_needs(uow: UnitOfWork, tenant_id: uuid.UUID, today: date) -> int:
         # The claim: whichever run sets escalated_on first publishes; a racing replica waits on the
         # row lock, re-reads escalated_on and matches nothing.
         claimed = uow.session.execute(
-            n.update().where(n.c.id == candidate.id, n.c.escalated_on.is_(None), n.c.status.in_(OPEN_STATES))
+            n.update().where(n.c.id == candidate.id, n.c.escalated_on.is_(None), n.c.status.in_(WAITING))
             .values(escalated_on=today).returning(n.c.id)
         ).first()
         if claimed is None:

@@ -19,10 +19,10 @@ from services.common.rpc import rpc
 from services.common.settings import from_container
 from services.common.tenancy import PLATFORM_ADMIN, TENANT_KEY
 from services.common.validation import parse_uuid, validate
-from services.members import needs, pairing
-from services.members import pairing_schemas as schemas
+from services.members.pairing import clock, needs, pairings, rhythm, schemas
 
 log = logging.getLogger(__name__)
+
 
 class ScanTimer(Timer):
     """nameko's timer with its interval read when the container starts (not when the class is
@@ -47,7 +47,7 @@ class PairingEndpoints:
         data = validate(schemas.PairingCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=data.mentor_id)
-            return pairing.create_pairing(uow, self.caller.tenant_id, data)
+            return pairings.create_pairing(uow, self.caller.tenant_id, data)
 
     @rpc
     def end_pairing(self, pairing_id, payload: dict) -> dict:
@@ -56,7 +56,7 @@ class PairingEndpoints:
         data = validate(schemas.PairingEnd, payload)
         with self.db.transaction() as uow:
             self._require_manages_pairing(uow, pairing_id)
-            return pairing.end_pairing(uow, self.caller.tenant_id, pairing_id, data)
+            return pairings.end_pairing(uow, self.caller.tenant_id, pairing_id, data)
 
     @rpc
     def change_pairing_target(self, pairing_id, payload: dict) -> dict:
@@ -65,13 +65,13 @@ class PairingEndpoints:
         data = validate(schemas.PairingChange, payload)
         with self.db.transaction() as uow:
             self._require_manages_pairing(uow, pairing_id)
-            return pairing.change_target(uow, self.caller.tenant_id, pairing_id, data)
+            return pairings.change_target(uow, self.caller.tenant_id, pairing_id, data)
 
     @rpc
     def get_pairing(self, pairing_id) -> dict:
         pairing_id = parse_uuid(pairing_id, "pairing_id")
         with self.db.reader() as session:
-            found = pairing.get_pairing(session, self.caller.tenant_id, pairing_id)
+            found = pairings.get_pairing(session, self.caller.tenant_id, pairing_id)
         self.caller.require_self_or_officer(parse_uuid(found["mentor_id"], "mentor_id"))
         return found
 
@@ -80,7 +80,7 @@ class PairingEndpoints:
         member_id = parse_uuid(member_id, "member_id")
         include_ended = _flag(include_ended, "include_ended")
         with self.db.reader() as session:
-            found = pairing.member_pairings(session, self.caller.tenant_id, member_id, include_ended)
+            found = pairings.member_pairings(session, self.caller.tenant_id, member_id, include_ended)
         self.caller.require_self_or_officer(member_id)
         return found
 
@@ -89,13 +89,13 @@ class PairingEndpoints:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
         self._require_officer()
         with self.db.reader() as session:
-            return pairing.branch_pairings(session, self.caller.tenant_id, org_unit_id)
+            return pairings.branch_pairings(session, self.caller.tenant_id, org_unit_id)
 
     @rpc
     def pairing_settings(self, org_unit_id) -> dict:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
         with self.db.reader() as session:
-            return pairing.get_settings(session, self.caller.tenant_id, org_unit_id)
+            return rhythm.get_settings(session, self.caller.tenant_id, org_unit_id)
 
     @rpc
     def set_pairing_settings(self, org_unit_id, payload: dict) -> dict:
@@ -104,11 +104,11 @@ class PairingEndpoints:
         data = validate(schemas.PairingSettingsIn, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, org_unit_id=org_unit_id)
-            return pairing.set_settings(uow, self.caller.tenant_id, org_unit_id, data)
+            return rhythm.set_settings(uow, self.caller.tenant_id, org_unit_id, data)
 
     def _require_manages_pairing(self, uow, pairing_id) -> None:
         # Officers manage the pairings of their own branch, as they manage its roster.
-        found = pairing.get_pairing(uow.session, self.caller.tenant_id, pairing_id)
+        found = pairings.get_pairing(uow.session, self.caller.tenant_id, pairing_id)
         self._require_manages(uow, org_unit_id=parse_uuid(found["org_unit_id"], "org_unit_id"))
 
     # -- the overdue scan -----------------------------------------------------------------------
@@ -131,14 +131,14 @@ class PairingEndpoints:
 
     def _scan(self, tenant_id, on) -> dict:
         with self.db.reader() as session:
-            tenants = pairing.tenants_to_scan(session, tenant_id)
+            tenants = clock.tenants_to_scan(session, tenant_id)
         totals = {"tenants": 0, "pairing_contact_overdue": 0, "need_overdue": 0,
                   "on": on.isoformat() if on else None}
         for tenant, zone in tenants:
             today = on or today_in(zone)
             try:
                 with self.db.transaction() as uow:
-                    totals["pairing_contact_overdue"] += pairing.scan_pairings(uow, tenant, today)
+                    totals["pairing_contact_overdue"] += clock.scan_pairings(uow, tenant, today)
                     totals["need_overdue"] += needs.scan_needs(uow, tenant, today)
             except Exception:
                 if tenant_id is not None:
@@ -152,17 +152,17 @@ class PairingEndpoints:
     # -- contacts, from activities --------------------------------------------------------------
 
     # Only pairing contacts are routed here (activity_logged.pairing_contact), in batches.
-    @handles(ActivityLogged, batch=True, only=(pairing.CONTACT_KIND,))
+    @handles(ActivityLogged, batch=True, only=(clock.CONTACT_KIND,))
     def on_pairing_contact_logged(self, batch: EventBatch) -> int:
-        return self.db.process_batch(batch, pairing.count_contact)
+        return self.db.process_batch(batch, clock.count_contact)
 
     @handles(ActivityApproved)
     def on_pairing_contact_approved(self, event: ActivityApproved) -> bool:
-        return self.db.process_once(event, pairing.count_contact)
+        return self.db.process_once(event, clock.count_contact)
 
     @handles(ActivityRejected)
     def on_pairing_contact_rejected(self, event: ActivityRejected) -> bool:
-        return self.db.process_once(event, pairing.withdraw_contact)
+        return self.db.process_once(event, clock.withdraw_contact)
 
     # -- needs ----------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """Validated inputs of the pairing and needs entrypoints. Rules that need the database (who may
-be a mentor, which target fits which kind) are checked in services.members.pairing."""
+be a mentor, which target fits which kind) are checked in pairings.py and needs.py."""
 from __future__ import annotations
 
 import uuid
