@@ -11,6 +11,7 @@ runtime.patch()
 
 import itertools  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -22,7 +23,7 @@ from nameko.runners import ServiceRunner  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from services import registry  # noqa: E402
-from services.common import logs, metrics, migrations, topology  # noqa: E402
+from services.common import health, logs, migrations, topology  # noqa: E402
 from services.common.db import make_engine  # noqa: E402
 from services.common.settings import ConfigError, Settings, load  # noqa: E402
 
@@ -87,6 +88,7 @@ def main(service: str) -> None:
     runner.add_service(registry.service_class(service))
     started = eventlet.event.Event()
     signals_seen = itertools.count()
+    watchdog = health.Watchdog(service, settings.watchdog_stall_seconds, settings.stop_timeout_seconds)
 
     def stop_once_started():
         # A stop that arrives while runner.start() is still starting extensions would find
@@ -103,21 +105,33 @@ def main(service: str) -> None:
         if next(signals_seen):
             log.info("%s is already stopping (signal %s ignored)", service, signum)
             return
+        watchdog.exit_soon()
         eventlet.spawn_n(stop_once_started)
 
     # Installed only now: during pre-start (waiting for the broker, migrating) the default
     # action, exiting at once, is the right answer to a stop request.
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
-    metrics.serve(settings.metrics_port)
+    health.serve(settings.metrics_port, health.Health(settings, runner, service in registry.WITH_DATABASE))
+    watchdog.start(runner.containers)
     runner.start()
     started.send()
-    log.info("%s started (metrics on :%s)", service, settings.metrics_port)
+    log.info("%s started (metrics and health on :%s)", service, settings.metrics_port)
     runnlet = eventlet.spawn(runner.wait)
+    exit_code = 0
     while True:
         try:
             runnlet.wait()
             break
         except OSError:  # interrupted system call while a signal arrives
             continue
+        except Exception:
+            # The container died of something it cannot recover from. Exit now, non-zero, so that
+            # a supervisor starts a fresh process, rather than linger half-stopped.
+            log.exception("%s cannot continue; exiting so that it is restarted", service)
+            exit_code = 1
+            break
     log.info("%s stopped", service)
+    # Straight out: interpreter shutdown under eventlet can wait for ever on a green thread.
+    logging.shutdown()
+    os._exit(exit_code)

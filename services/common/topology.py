@@ -25,6 +25,7 @@ REQUEUE_EXCHANGE = Exchange("retry.requeue", type="direct", durable=True)
 REASON_HEADER = "x-dead-letter-reason"
 ERROR_TYPE_HEADER = "x-dead-letter-error"
 RETRY_COUNT_HEADER = "x-retry-count"
+OUTAGE_RETRY_HEADER = "x-outage-retries"  # retries while a dependency was away (not counted above)
 
 
 def consumer_queue_name(source: str, event_type: str, service: str, method: str) -> str:
