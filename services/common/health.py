@@ -91,9 +91,7 @@ class Health:
                 with self._engine.connect() as conn:
                     conn.execute(text("SELECT 1"))
             return True
-        except BaseException as exc:  # eventlet.Timeout is a BaseException
-            if not isinstance(exc, (Exception, eventlet.Timeout)):
-                raise
+        except (Exception, eventlet.Timeout):  # eventlet.Timeout is a BaseException
             self._engine.dispose()  # a connection a restart killed must not be handed out again
             return False
 
@@ -104,6 +102,8 @@ class Health:
             consumers_detached=[name for name, consumer in consumers.items() if not consumer.attached])
 
     def live(self) -> list[str]:
+        # nameko has no public "is this container dying" question; these two flags are what its
+        # own stop and kill consult.
         containers = self.runner.containers
         running = bool(containers) and all(not c._died.ready() and not c._being_killed for c in containers)
         consumers = self._queue_consumers()

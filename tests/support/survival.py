@@ -103,38 +103,53 @@ class Clients:
 
 
 
-def all_ready(system) -> bool:
-    for name in system.procs:
+def readiness(system) -> dict[str, bool]:
+    ready = {}
+    for name in list(system.procs):
         try:
-            if requests.get(system.health_url(name, "ready"), timeout=3).status_code != 200:
-                return False
+            ready[name] = requests.get(system.health_url(name, "ready"), timeout=3).status_code == 200
         except requests.RequestException:
-            return False
-    return True
+            ready[name] = False
+    return ready
+
+
+def all_ready(system) -> bool:
+    return all(readiness(system).values())
+
+
+def down_for(system, seconds: float, expect_not_ready) -> None:
+    """Leave a server down `seconds`; meanwhile the services that need it must say not ready
+    (and stay alive: readiness answers)."""
+    until = time.monotonic() + seconds
+    wait_until(lambda: not any(ready for name, ready in readiness(system).items() if name in expect_not_ready),
+               timeout=seconds, interval=0.2, message=f"{sorted(expect_not_ready)} to report not ready")
+    time.sleep(max(0.0, until - time.monotonic()))
 
 
 def disruptions(servers, system):
     rabbit, postgres = servers.rabbit, servers.postgres
+    every_service = set(SERVICES)
+    with_database = set(registry.WITH_DATABASE)
 
     def stop_app():
         rabbit.stop_app()
-        time.sleep(10)
+        down_for(system, 10, every_service)
         rabbit.start_app()
 
     def node_restart():
         rabbit.stop()
-        time.sleep(3)
+        down_for(system, 5, every_service)
         rabbit.start()
 
     def node_kill():
         rabbit.kill()
-        time.sleep(3)
+        down_for(system, 5, every_service)
         rabbit.start()
 
     def postgres_restart(mode):
         def restart():
             postgres.stop(mode)
-            time.sleep(2)
+            down_for(system, 4, with_database)
             postgres.start()
         return restart
 
