@@ -210,7 +210,10 @@ class PrivatePostgres:
     def start(self) -> None:
         options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.base} "
                    "-c fsync=off -c max_connections=300")
-        self._as_postgres([self.pg_ctl, "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start"])
+        try:
+            self._as_postgres([self.pg_ctl, "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start"])
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}\n{self.log.read_text(errors='replace')[-3000:]}") from None
 
     def stop(self, mode: str = "fast") -> None:
         """fast: disconnects clients, shuts down cleanly; immediate: like a crash, recovery at start."""
