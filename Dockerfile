@@ -58,6 +58,6 @@ EXPOSE 8000 9100-9104
 # Every service serves Prometheus metrics on METRICS_PORT once its container has started, i.e.
 # after the pre-start (wait, migrate, declare) succeeded; the start period covers that wait.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/metrics' % os.environ['METRICS_PORT'], timeout=4).read(1)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health/ready' % os.environ['METRICS_PORT'], timeout=4).read(1)"]
 
 CMD ["python", "-m", "services.gateway"]

@@ -10,7 +10,7 @@ from services.common import runtime
 runtime.patch()  # before anything imports sockets: nameko 2.14 no longer does it itself
 
 # The fixtures for real servers live in one module, registered as a plugin.
-pytest_plugins = ["tests.support.infra"]
+pytest_plugins = ["tests.support.infra", "tests.support.private_servers"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -6,6 +6,8 @@ on a poison message). This entrypoint decides per message instead:
 * payload fails its contract          -> dead-letter at once, reason in the headers
 * handler raises a permanent error    -> dead-letter at once (a `DomainError` with permanent=True)
 * handler raises anything else        -> retry after retry_delays_ms[n]; dead-letter when exhausted
+* a dependency was unreachable        -> retry after retry_delays_ms[n] without spending an attempt:
+  (database or broker down)              an outage is no verdict on the message
 * handler returns                     -> ack (the handler's own transaction already committed)
 
 Only after the retry or dead-letter copy is confirmed by the broker is the original acked; if
@@ -31,9 +33,12 @@ from kombu import Connection
 from nameko.containers import WorkerContext  # noqa: F401  (documented type of worker_ctx)
 from nameko.events import EventHandler, SERVICE_POOL
 from nameko.exceptions import ContainerBeingKilled
-from nameko.messaging import QueueConsumer
 
 from services.common import metrics, topology
+from services.common.connections import (
+    RECONNECT_FIRST_SECONDS, RECONNECT_MAX_SECONDS, RECONNECT_STEP_SECONDS, SurvivingQueueConsumer,
+    unreachable_dependency,
+)
 from services.common.contracts import Event, parse_event
 from services.common.errors import ContractViolation, DomainError
 from services.common.settings import from_container
@@ -41,7 +46,29 @@ from services.common.settings import from_container
 log = logging.getLogger(__name__)
 
 
+# Retries while the database or the broker is away, beyond RETRY_DELAYS_MS: with the longest
+# delay (30 s in production) about 50 minutes, long enough for any restart or failover, and still
+# bounded, so an error that only looks like an outage ends in the dead-letter queue too.
+OUTAGE_RETRIES = 100
+
+
+def next_attempt(exc: BaseException, attempts: tuple[int, int], retry_delays_ms) -> tuple[int, tuple[int, int]] | None:
+    """After `exc` failed a message that carries `attempts` (retries spent, outage retries spent),
+    the delay in ms and the attempts its retried copy carries; None: dead-letter it."""
+    spent, outages = attempts
+    if isinstance(exc, DomainError) and exc.permanent:
+        return None
+    if unreachable_dependency(exc) is not None and outages < OUTAGE_RETRIES:
+        # An outage is no verdict on the message: it does not spend one of its retries.
+        return retry_delays_ms[min(spent, len(retry_delays_ms) - 1)], (spent, outages + 1)
+    if spent >= len(retry_delays_ms):
+        return None
+    return retry_delays_ms[spent], (spent + 1, outages)
+
+
 class ReliableEventHandler(EventHandler):
+    queue_consumer = SurvivingQueueConsumer()
+
     def __init__(self, contract: type[Event], only: tuple[str, ...] | None = None, **kwargs):
         """`only`: the values of the contract's `routed_by` field this handler wants; the broker
         hands it no other event of the type (None: all of them)."""
@@ -63,6 +90,10 @@ class ReliableEventHandler(EventHandler):
             settings.delivery_limit, self.container.config, self.only,
         )
         with Connection(settings.amqp_uri) as conn:
+            # Every handler declares at once while the container sets up: on a busy broker one
+            # handshake may time out, which is no reason to give up the start.
+            conn.ensure_connection(max_retries=5, interval_start=RECONNECT_FIRST_SECONDS,
+                                   interval_step=RECONNECT_STEP_SECONDS, interval_max=RECONNECT_MAX_SECONDS)
             topology.declare(conn, topology.support_entities(self.queue.name, self.retry_delays_ms))
         self._connection = Connection(settings.amqp_uri, transport_options={"confirm_publish": True})
         # Skip EventHandler.setup (it would rebuild a queue without our arguments).
@@ -99,15 +130,16 @@ class ReliableEventHandler(EventHandler):
         exc = exc_info[1]
         reason = f"{type(exc).__name__}: {exc}"
         attempt = int(message.headers.get(topology.RETRY_COUNT_HEADER, 0))
-        permanent = isinstance(exc, DomainError) and exc.permanent
-        if permanent or attempt >= len(self.retry_delays_ms):
-            if not permanent:
+        outages = int(message.headers.get(topology.OUTAGE_RETRY_HEADER, 0))
+        retry = next_attempt(exc, (attempt, outages), self.retry_delays_ms)
+        if retry is None:
+            if not (isinstance(exc, DomainError) and exc.permanent):
                 reason = f"retries exhausted after {attempt} attempts; last error {reason}"
             self._finish(message, self._dead_letter, message, reason, type(exc).__name__)
         else:
-            log.warning("retrying %s in %d ms (attempt %d): %s",
-                        self.event_type, self.retry_delays_ms[attempt], attempt + 1, reason)
-            self._finish(message, self._retry_later, message, attempt, reason)
+            delay, attempts = retry
+            log.warning("retrying %s in %d ms (attempt %d): %s", self.event_type, delay, attempts[0], reason)
+            self._finish(message, self._retry_later, message, delay, attempts, reason)
 
     def _finish(self, message, action, *args) -> None:
         try:
@@ -134,11 +166,10 @@ class ReliableEventHandler(EventHandler):
                 retry_policy={"max_retries": 3},
             )
 
-    def _retry_later(self, message, attempt: int, reason: str) -> None:
+    def _retry_later(self, message, delay: int, attempts: tuple[int, int], reason: str) -> None:
         headers = dict(message.headers)
-        headers[topology.RETRY_COUNT_HEADER] = attempt + 1
+        headers[topology.RETRY_COUNT_HEADER], headers[topology.OUTAGE_RETRY_HEADER] = attempts
         headers[topology.ERROR_TYPE_HEADER] = reason[:500]
-        delay = self.retry_delays_ms[attempt]
         self._republish(message, topology.wait_exchange(delay), self.queue.name, headers)
         self._count("retried")
 
@@ -160,7 +191,7 @@ class ReliableEventHandler(EventHandler):
 EventBatch = list[tuple[Event, dict]]
 
 
-class BatchQueueConsumer(QueueConsumer):
+class BatchQueueConsumer(SurvivingQueueConsumer):
     """The queue consumer of batch handlers (its own connection and channel).
 
     nameko's prefetch is max_workers per queue, which would cap a batch at ten messages. One

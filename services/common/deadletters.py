@@ -30,6 +30,7 @@ from services.common.settings import ConfigError, load
 
 # Headers that belong to the failed attempt, not to the event.
 ATTEMPT_HEADERS = (topology.REASON_HEADER, topology.ERROR_TYPE_HEADER, topology.RETRY_COUNT_HEADER,
+                   topology.OUTAGE_RETRY_HEADER,
                    "x-death", "x-first-death-exchange", "x-first-death-queue", "x-first-death-reason",
                    "x-last-death-exchange", "x-last-death-queue", "x-last-death-reason", "x-delivery-count")
 

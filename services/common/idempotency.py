@@ -134,4 +134,8 @@ class OncePerRequestRpc(Rpc):
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         result, exc_info = finish(worker_ctx, result, exc_info)
-        return super().handle_result(message, worker_ctx, result, exc_info)
+        return super().handle_result(message, worker_ctx, result, self.translate_error(exc_info))
+
+    def translate_error(self, exc_info):
+        """What an error means to the caller; a subclass may say more (services.common.rpc)."""
+        return exc_info

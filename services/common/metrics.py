@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from nameko.extensions import DependencyProvider
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram
 
 ENTRYPOINT_LATENCY = Histogram(
     "entrypoint_duration_seconds",
@@ -66,12 +66,6 @@ def count_committed(service: str, events) -> None:
                 POINTS_AWARDED.labels(service, event.kind).inc(event.delta)
             elif event.delta < 0:
                 POINTS_DEDUCTED.labels(service, event.kind).inc(-event.delta)
-
-
-def serve(port: int) -> None:
-    """Expose /metrics on `port` (0 = do not serve, e.g. in tests sharing a process)."""
-    if port:
-        start_http_server(port, registry=REGISTRY)
 
 
 class EntrypointMetrics(DependencyProvider):

@@ -31,6 +31,7 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData, delete, func, select as sql_select, update
 
 from services.common import metrics, topology
+from services.common.connections import RECONNECT_MAX_SECONDS
 from services.common.contracts import routing_key_of
 from services.common.db import ServiceTables, make_engine, notify_channel
 from services.common.settings import from_container
@@ -91,7 +92,8 @@ class OutboxRelay(DependencyProvider):
                 failures = 0
             except Exception as exc:  # broker or database down: back off and try again
                 failures += 1
-                delay = min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** min(failures, 7))
+                # Capped low: the relay must resume within seconds of the broker coming back.
+                delay = min(RECONNECT_MAX_SECONDS, 0.5 * 2 ** min(failures, 7))
                 log.warning("outbox relay failed (%s); retrying in %.1fs", exc, delay)
                 metrics.OUTBOX_PUBLISH_FAILURES.labels(self.service, type(exc).__name__).inc()
                 self._close_amqp()

@@ -13,21 +13,86 @@ carried out minutes later, after its caller was already told it failed.
 """
 from __future__ import annotations
 
+import logging
+
 import eventlet
 from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy
+from nameko.rpc import ReplyListener, RpcConsumer, RpcProxy
 
+from services.common.connections import SurvivingQueueConsumer, broker_connection_lost, unreachable_dependency
 from services.common.errors import ServiceUnavailable
 from services.common.idempotency import OncePerRequestRpc
 from services.common.settings import from_container
 
-rpc = OncePerRequestRpc.decorator
+log = logging.getLogger(__name__)
+
+
+class SurvivingRpcConsumer(RpcConsumer):
+    """Replies to RPC requests; a reply the broker cannot take no longer kills the container.
+
+    nameko publishes the reply and then acks the request in the worker's result handling, where
+    any exception kills the whole container. If the broker went away meanwhile, the request is
+    left unacked (or requeued, if its channel survived): RabbitMQ delivers it again, and a write
+    answers the copy with its first result (services.common.idempotency).
+    """
+
+    queue_consumer = SurvivingQueueConsumer()
+
+    def handle_result(self, message, result, exc_info):
+        try:
+            return super().handle_result(message, result, exc_info)
+        except Exception as exc:
+            if not broker_connection_lost(exc):
+                raise
+            log.warning("could not reply to %s (%s: %s); the request will be delivered again",
+                        message.properties.get("reply_to"), type(exc).__name__, exc)
+            self.queue_consumer.requeue_message(message)
+            return result, exc_info
+
+
+class SurvivingRpc(OncePerRequestRpc):
+    """The RPC entrypoint of every service: carried out once per request key (OncePerRequestRpc),
+    its reply surviving a lost broker (SurvivingRpcConsumer), and answering ServiceUnavailable
+    (HTTP 503 at the gateway) when a dependency the worker needed (the database, the broker) was
+    unreachable, instead of an internal error: the caller may try again in a moment."""
+
+    rpc_consumer = SurvivingRpcConsumer()
+
+    def translate_error(self, exc_info):
+        if exc_info is not None:
+            dependency = unreachable_dependency(exc_info[1])
+            if dependency is not None:
+                unavailable = ServiceUnavailable(
+                    f"the {self.container.service_name} service cannot reach {dependency} at the moment")
+                return (ServiceUnavailable, unavailable, exc_info[2])
+        return exc_info
+
+
+# Bare (`@rpc`) or with options: the entrypoint's own defaults carry the expected domain errors.
+rpc = SurvivingRpc.decorator
 
 _PENDING = object()
 
 
+class SurvivingReplyListener(ReplyListener):
+    """nameko's reply listener on the surviving consumer, with a reply queue that does not
+    outlive its process by long. nameko's queue expires 5 minutes after its last consumer left,
+    so each killed or restarted process left one behind for that long. A reply that arrives after
+    its caller gave up (RPC_TIMEOUT_SECONDS) is useless, and a listener that reconnects declares
+    its queue again, so twice the timeout (at least 10 s) is enough."""
+
+    queue_consumer = SurvivingQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        timeout = from_container(self.container).rpc_timeout_seconds
+        self.queue.queue_arguments["x-expires"] = int(max(10.0, 2 * timeout) * 1000)
+
+
 class RpcClient(RpcProxy):
     """Declare like RpcProxy: `members = RpcClient("members")`. Timeout: RPC_TIMEOUT_SECONDS."""
+
+    rpc_reply_listener = SurvivingReplyListener()
 
     def setup(self):
         super().setup()
@@ -56,6 +121,10 @@ class _TimedMethod:
             reply = self._method.call_async(*args, **kwargs)
         except UnknownService:
             raise ServiceUnavailable(f"the {self._service} service is not running") from None
+        except Exception as exc:
+            if not broker_connection_lost(exc):
+                raise
+            raise ServiceUnavailable(f"the message broker is unreachable; {self._name} was not sent") from None
         result = _PENDING
         with eventlet.Timeout(self._timeout, False):
             result = reply.result()

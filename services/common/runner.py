@@ -24,7 +24,7 @@ from kombu import Connection  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from services.common import logs, metrics, migrations, topology  # noqa: E402
+from services.common import health, logs, migrations, topology  # noqa: E402
 from services.common.db import make_engine  # noqa: E402
 from services.common.settings import ConfigError, Settings, load  # noqa: E402
 
@@ -99,6 +99,7 @@ def main(service: str, service_class, subscriptions, *, owns_schema: bool) -> No
     runner.add_service(service_class)
     started = eventlet.event.Event()
     signals_seen = itertools.count()
+    watchdog = health.Watchdog(service, settings.watchdog_stall_seconds, settings.stop_timeout_seconds)
 
     def stop_once_started():
         # A stop that arrives while runner.start() is still starting extensions would find
@@ -115,20 +116,32 @@ def main(service: str, service_class, subscriptions, *, owns_schema: bool) -> No
         if next(signals_seen):
             log.info("%s is already stopping (signal %s ignored)", service, signum)
             return
+        watchdog.exit_soon()
         eventlet.spawn_n(stop_once_started)
 
     # Installed only now: during pre-start exiting at once is the right answer to a stop request.
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
-    metrics.serve(settings.metrics_port)
+    health.serve(settings.metrics_port, health.Health(settings, runner, owns_schema))
+    watchdog.start(runner.containers)
     runner.start()
     started.send()
-    log.info("%s started (metrics on :%s)", service, settings.metrics_port)
+    log.info("%s started (metrics and health on :%s)", service, settings.metrics_port)
     runnlet = eventlet.spawn(runner.wait)
+    exit_code = 0
     while True:
         try:
             runnlet.wait()
             break
         except OSError:  # interrupted system call while a signal arrives
             continue
+        except Exception:
+            # The container died of something it cannot recover from. Exit now, non-zero, so that
+            # a supervisor starts a fresh process, rather than linger half-stopped.
+            log.exception("%s cannot continue; exiting so that it is restarted", service)
+            exit_code = 1
+            break
     log.info("%s stopped", service)
+    # Straight out: interpreter shutdown under eventlet can wait for ever on a green thread.
+    logging.shutdown()
+    os._exit(exit_code)

@@ -104,6 +104,8 @@ class Settings:
     retention_sweep_seconds: float
     processed_events_keep_days: int
     idempotency_keys_keep_hours: int
+    watchdog_stall_seconds: float
+    stop_timeout_seconds: float
     extra: dict = field(default_factory=dict)
 
     @property
@@ -168,6 +170,10 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
         # See services.common.retention.
         processed_events_keep_days=_int(env, "PROCESSED_EVENTS_KEEP_DAYS", 30, 1, 3650),
         idempotency_keys_keep_hours=_int(env, "IDEMPOTENCY_KEYS_KEEP_HOURS", 24, 1, 24 * 3650),
+        # The watchdog ends a process whose event loop stood still this long, or whose stop took
+        # longer than STOP_TIMEOUT_SECONDS (below the 30 s grace compose and Kubernetes give).
+        watchdog_stall_seconds=_float(env, "WATCHDOG_STALL_SECONDS", 30.0, 2.0),
+        stop_timeout_seconds=_float(env, "STOP_TIMEOUT_SECONDS", 25.0, 1.0),
     )
 
 

@@ -46,6 +46,7 @@ class Subscription(NamedTuple):
     @property
     def queue(self) -> str:
         return consumer_queue_name(self.contract.source, self.contract.event_type, self.service, self.method)
+OUTAGE_RETRY_HEADER = "x-outage-retries"  # retries while a dependency was away (not counted above)
 
 
 def consumer_queue_name(source: str, event_type: str, service: str, method: str) -> str:

@@ -7,6 +7,7 @@ import logging
 from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Response
 
+from services.common.connections import unreachable_dependency
 from services.common.errors import (
     Conflict, DomainError, Forbidden, InvalidInput, NotFound, ServiceUnavailable, Unauthenticated,
 )
@@ -39,6 +40,11 @@ def error_response(exc: Exception, correlation_id: str) -> Response:
             return json_response(status, exc.as_dict(), headers)
     if isinstance(exc, DomainError):
         return json_response(422, exc.as_dict(), headers)
+    if unreachable_dependency(exc) is not None:
+        # The gateway's own broker connection failed: the request never left, try again shortly.
+        log.warning("%s: %s", type(exc).__name__, exc)
+        return error_response(ServiceUnavailable(f"{unreachable_dependency(exc)} is unreachable at the moment"),
+                              correlation_id)
     if isinstance(exc, RemoteError):
         log.error("downstream error %s: %s", exc.exc_type, exc.value)
     else:

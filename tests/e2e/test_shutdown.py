@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from services.common.health import WATCHDOG_EXIT_CODE
 from tests.support.infra import free_port, service_env, wait_until
-from tests.support.processes import SystemProcesses
+from tests.support.processes import ROOT, SystemProcesses
 
 
 def _metrics_answer(port: int) -> bool:
@@ -91,3 +92,22 @@ def test_a_service_waiting_in_pre_start_exits_at_once_on_sigterm_even_as_pid_1(t
         if namespace.poll() is None:
             namespace.kill()
             namespace.wait()
+
+
+def test_a_process_whose_event_loop_stands_still_is_ended_by_its_watchdog():
+    """A call that blocks the whole process (here a real, unpatched sleep) stops every green
+    thread, the health endpoints included; the watchdog, an OS thread, ends the process so that
+    its supervisor starts a fresh one, instead of leaving it there answering nothing."""
+    script = (
+        "from services.common import runtime; runtime.patch()\n"
+        "import eventlet; from eventlet import patcher\n"
+        "from services.common.health import Watchdog\n"
+        "Watchdog('probe', stall_seconds=2, exit_seconds=5).start(())\n"
+        "eventlet.sleep(0.5)\n"
+        "patcher.original('time').sleep(60)\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert done.returncode == WATCHDOG_EXIT_CODE, done.stderr
+    assert "the event loop has not turned" in done.stderr
+    assert time.monotonic() - started < 15

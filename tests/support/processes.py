@@ -5,10 +5,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import requests
+
+from services.supervisor import Supervisor
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("members", "activities", "points", "notify", "dues", "gateway")
@@ -21,18 +24,39 @@ class SystemProcesses:
         self.metrics_ports = metrics_ports
         self.log_dir = log_dir
         self.procs: dict[str, subprocess.Popen] = {}
+        self.supervisor: Supervisor | None = None
+        self._supervising = threading.Event()
 
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
 
-    def start(self, name: str) -> None:
+    def health_url(self, name: str, which: str) -> str:
+        return f"http://127.0.0.1:{self.metrics_ports[name]}/health/{which}"
+
+    def _spawn(self, name: str) -> subprocess.Popen:
         env = {**os.environ, **self.env, "METRICS_PORT": str(self.metrics_ports[name])}
         if name == "gateway":
             env["HTTP_PORT"] = str(self.gateway_port)
-        log = open(self.log_dir / f"{name}.log", "ab")
-        self.procs[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], cwd=ROOT, env=env,
-                                            stdout=log, stderr=subprocess.STDOUT)
+        with open(self.log_dir / f"{name}.log", "ab") as log:
+            proc = subprocess.Popen([sys.executable, "-m", f"services.{name}"], cwd=ROOT, env=env,
+                                    stdout=log, stderr=subprocess.STDOUT)
+        self.procs[name] = proc
+        return proc
+
+    def start(self, name: str) -> None:
+        if self.supervisor is not None:
+            self.supervisor.start(name)
+        else:
+            self._spawn(name)
+
+    def supervise(self, report=print) -> Supervisor:
+        """From now on, restart what dies or gets stuck, as bin/run-local does."""
+        self.supervisor = Supervisor(self._spawn, lambda name: self.health_url(name, "live"), report=report)
+        for name, proc in self.procs.items():
+            self.supervisor.adopt(name, proc)
+        threading.Thread(target=self.supervisor.run, args=(self._supervising,), daemon=True).start()
+        return self.supervisor
 
     def start_all(self, timeout: float = 60) -> None:
         for name in SERVICES:
@@ -47,8 +71,7 @@ class SystemProcesses:
                 if proc.poll() is not None:
                     raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.log_dir / (name + '.log')}")
                 try:
-                    body = requests.get(f"http://127.0.0.1:{self.metrics_ports[name]}/metrics", timeout=1).text
-                    if f'service_up{{service="{name}"}} 1.0' in body:
+                    if requests.get(self.health_url(name, "ready"), timeout=3).status_code == 200:
                         break
                 except requests.RequestException:
                     pass
@@ -57,6 +80,8 @@ class SystemProcesses:
                 time.sleep(0.2)
 
     def stop(self, name: str, sig=signal.SIGTERM, timeout: float = 20) -> int:
+        if self.supervisor is not None and name in self.supervisor.processes:
+            self.supervisor.hold(name)
         proc = self.procs.pop(name)
         if proc.poll() is None:
             proc.send_signal(sig)
@@ -88,5 +113,6 @@ class SystemProcesses:
         return None
 
     def stop_all(self) -> None:
+        self._supervising.set()
         for name in list(self.procs):
             self.stop(name)
