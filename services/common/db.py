@@ -27,11 +27,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DataError, DisconnectionError
 from sqlalchemy.orm import Session
 
 from services.common import logs, metrics
 from services.common.contracts import Event
+from services.common.errors import InvalidInput
 from services.common.settings import Settings, from_container
 from services.common.tenancy import CALLER_KEY, CORRELATION_KEY, REQUEST_KEY, ROLES_KEY, TENANT_KEY
 
@@ -211,6 +212,18 @@ class ServiceTables:
         self.channel = notify_channel(schema)
 
 
+@contextlib.contextmanager
+def _data_errors_as_invalid_input():
+    """The last guard behind each schema: a value PostgreSQL cannot store or compare (too long
+    for its column, out of its type's range, not valid text) is bad input, not a fault. The
+    transaction is rolled back; the caller gets a 400 with PostgreSQL's reason, no traceback."""
+    try:
+        yield
+    except DataError as exc:
+        reason = str(getattr(exc.orig, "pgerror", None) or exc.orig).strip().splitlines()[0]
+        raise InvalidInput.field("body", f"a value the database cannot store: {reason}") from None
+
+
 class DatabaseHandle:
     """What a worker sees as `self.db`."""
 
@@ -228,7 +241,7 @@ class DatabaseHandle:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:
         """Commit on success, roll back on any exception; the outbox rides along."""
-        with Session(self._provider.engine, expire_on_commit=False) as session:
+        with _data_errors_as_invalid_input(), Session(self._provider.engine, expire_on_commit=False) as session:
             with session.begin():
                 uow = UnitOfWork(session, self._provider.tables, self._context_headers())
                 yield uow
@@ -237,7 +250,7 @@ class DatabaseHandle:
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[Session]:
-        with Session(self._provider.engine) as session:
+        with _data_errors_as_invalid_input(), Session(self._provider.engine) as session:
             yield session
 
     def once_per_request(self, apply: Callable[[UnitOfWork], T]) -> T:

@@ -68,10 +68,10 @@ def count_committed(service: str, events) -> None:
                 POINTS_DEDUCTED.labels(service, event.kind).inc(-event.delta)
 
 
-def serve(port: int) -> None:
-    """Expose /metrics on `port` (0 = do not serve, e.g. in tests sharing a process)."""
+def serve(port: int, address: str = "127.0.0.1") -> None:
+    """Expose /metrics on `address`:`port` (port 0 = do not serve, e.g. in tests sharing a process)."""
     if port:
-        start_http_server(port, registry=REGISTRY)
+        start_http_server(port, addr=address, registry=REGISTRY)
 
 
 class EntrypointMetrics(DependencyProvider):

@@ -21,7 +21,16 @@ from nameko.rpc import RpcProxy, rpc as nameko_rpc
 from services.common.errors import DomainError, ServiceUnavailable
 from services.common.settings import from_container
 
-rpc = partial(nameko_rpc, expected_exceptions=DomainError)
+
+def rpc(fn=None, **options):
+    """nameko's @rpc with `expected_exceptions=DomainError`, bare (`@rpc`) or with options.
+    (A functools.partial lost the keyword when used bare: nameko's decorator treats a lone
+    function argument as the bare form and registers it with no options at all.)"""
+    options.setdefault("expected_exceptions", DomainError)
+    if fn is None:
+        return partial(rpc, **options)
+    return nameko_rpc(**options)(fn)
+
 
 _PENDING = object()
 

@@ -109,10 +109,10 @@ def main(service: str) -> None:
     # action, exiting at once, is the right answer to a stop request.
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
-    metrics.serve(settings.metrics_port)
+    metrics.serve(settings.metrics_port, settings.metrics_bind_address)
     runner.start()
     started.send()
-    log.info("%s started (metrics on :%s)", service, settings.metrics_port)
+    log.info("%s started (metrics on %s:%s)", service, settings.metrics_bind_address, settings.metrics_port)
     runnlet = eventlet.spawn(runner.wait)
     while True:
         try:

@@ -8,7 +8,8 @@ from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Response
 
 from services.common.errors import (
-    Conflict, DomainError, Forbidden, InvalidInput, NotFound, ServiceUnavailable, Unauthenticated,
+    Conflict, DomainError, Forbidden, InvalidInput, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthenticated,
+    clip,
 )
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ STATUS = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    PayloadTooLarge: 413,
     ServiceUnavailable: 503,
 }
 
@@ -40,7 +42,7 @@ def error_response(exc: Exception, correlation_id: str) -> Response:
     if isinstance(exc, DomainError):
         return json_response(422, exc.as_dict(), headers)
     if isinstance(exc, RemoteError):
-        log.error("downstream error %s: %s", exc.exc_type, exc.value)
+        log.error("downstream error %s: %s", exc.exc_type, clip(str(exc.value)))
     else:
         log.exception("unhandled error in gateway", exc_info=exc)
     return json_response(500, {"error": "internal", "message": "internal error; quote the request id",

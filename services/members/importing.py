@@ -90,7 +90,11 @@ def read_rows(content: bytes, fmt: str) -> tuple[list[str], list[tuple[int, list
                 text = content.decode("gb18030")  # what Excel on a Chinese Windows saves
             except UnicodeDecodeError:
                 raise InvalidInput.field("content", "CSV is neither UTF-8 nor GB18030 text") from None
-        rows = list(csv.reader(io.StringIO(text)))
+        reader = csv.reader(io.StringIO(text))
+        try:
+            rows = list(reader)
+        except csv.Error as exc:  # a cell over the csv module's field limit, a stray quote, ...
+            raise InvalidInput.field("content", f"CSV line {reader.line_num}: {exc}") from None
     else:
         from openpyxl import load_workbook
         try:
@@ -127,6 +131,9 @@ def _translate(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     values, problems = {}, []
     for field, text in raw.items():
         if text is None:
+            continue
+        if "\x00" in text:  # PostgreSQL stores no NUL in text
+            problems.append((field, "must not contain a NUL character"))
             continue
         if field == "gender":
             if text not in GENDERS:
@@ -376,6 +383,8 @@ def export_roster(session, tenant_id: uuid.UUID, unit_ids: list) -> bytes:
     """The roster of the given units as XLSX, with the same headers the import reads."""
     from openpyxl import Workbook
 
+    from services.common.exports import xlsx_row
+
     people, units, links = models.people, models.org_units, models.activist_followers
     names = {r.id: (r.kind, r.name) for r in session.execute(select(units.c.id, units.c.kind, units.c.name)
                                                              .where(units.c.tenant_id == tenant_id))}
@@ -387,7 +396,7 @@ def export_roster(session, tenant_id: uuid.UUID, unit_ids: list) -> bytes:
         followers.setdefault(r.activist_id, r.external_no)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("花名册")
-    sheet.append([h for h, _ in COLUMNS])
+    sheet.append(xlsx_row(sheet, [h for h, _ in COLUMNS]))
     rows = session.execute(select(people).where(people.c.tenant_id == tenant_id, people.c.org_unit_id.in_(unit_ids),
                                                 people.c.left_at.is_(None)).order_by(people.c.external_no))
     gender_label = {"male": "男", "female": "女"}
@@ -405,7 +414,7 @@ def export_roster(session, tenant_id: uuid.UUID, unit_ids: list) -> bytes:
         for field in DATE_FIELDS:
             value = getattr(row, field)
             values[field] = value.isoformat() if value else None
-        sheet.append([values[f] for _, f in COLUMNS])
+        sheet.append(xlsx_row(sheet, [values[f] for _, f in COLUMNS]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -681,12 +681,14 @@ def report_xlsx(title: str, header: list[str], rows: list[list]) -> bytes:
 
     from openpyxl import Workbook
 
+    from services.common.exports import xlsx_row
+
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
-    sheet.append(header)
+    sheet.append(xlsx_row(sheet, header))
     for row in rows:
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

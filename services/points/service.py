@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from nameko.timer import timer
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,7 +22,7 @@ from services.common.retention import Retention
 from services.common.roster import RosterFollower
 from services.common.rpc import rpc
 from services.common.tenancy import CallerContext
-from services.common.validation import parse_uuid, validate
+from services.common.validation import IsoDate, parse_date, parse_uuid, validate
 from services.points import handlers, models, rules, schedule
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class RuleSetCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     org_unit_id: str | None = Field(default=None, max_length=36)
-    effective_from: date
+    effective_from: IsoDate
     layer: rules.Layer
 
 
@@ -135,10 +135,7 @@ class PointsService(RosterFollower):
     @rpc
     def rule_set(self, org_unit_id=None, on=None) -> dict:
         unit = parse_uuid(org_unit_id, "org_unit_id") if org_unit_id else None
-        try:
-            day = date.fromisoformat(on) if on else None
-        except (TypeError, ValueError):
-            raise InvalidInput.field("on", "expected a date YYYY-MM-DD") from None
+        day = parse_date(on, "on") if on else None
         with self.db.reader() as session:
             day = day or handlers.tenant_today(session, self.caller.tenant_id)
             return handlers.rule_set_dict(handlers.resolve(session, self.caller.tenant_id, unit, day), day)

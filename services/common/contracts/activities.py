@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal
 
 from pydantic import Field
 
 from services.common.contracts.base import Event
+from services.common.validation import IsoDate
 
 
 class ActivityLogged(Event):
@@ -23,7 +23,7 @@ class ActivityLogged(Event):
     member_id: uuid.UUID
     org_unit_id: uuid.UUID
     kind: str = Field(min_length=1, max_length=64)
-    occurred_on: date
+    occurred_on: IsoDate
     period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     quantity: Decimal = Field(default=Decimal(1), ge=0, le=1000)
     status: str = Field(pattern=r"^(submitted|approved)$")
@@ -38,7 +38,7 @@ class _ActivityFacts(Event):
     member_id: uuid.UUID
     org_unit_id: uuid.UUID
     kind: str = Field(min_length=1, max_length=64)
-    occurred_on: date
+    occurred_on: IsoDate
     period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     quantity: Decimal = Field(default=Decimal(1), ge=0, le=1000)
     variant: str | None = Field(default=None, max_length=64)
@@ -77,7 +77,7 @@ class ActivityDayScheduled(Event):
     day_id: uuid.UUID
     org_unit_id: uuid.UUID
     period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
-    held_on: date
+    held_on: IsoDate
 
 
 class ActivityKindAdded(Event):
