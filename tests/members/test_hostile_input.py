@@ -56,7 +56,7 @@ def test_hostile_bodies_arguments_and_files_answer_4xx_naming_the_field(api):
                         json={"to_status": "non_party", "effective_on": "2025-01-01", "note\x00": "x"}), "body")
 
     assert admin.get("/metrics").status_code == 404  # metrics are on the metrics port, off the edge
-    for request_id in ("x" * 10_000, "abc\x1b[2J"):  # repeated in every log line and answer
+    for request_id in ("x" * 1000, "abc\x1b[2J"):  # repeated in every log line and answer
         echoed = admin.get("/v1/tenant", headers={"X-Request-ID": request_id}).headers["X-Request-ID"]
         assert echoed != request_id and len(echoed) == 32
     assert admin.get("/v1/tenant", headers={"X-Request-ID": "req-1.a"}).headers["X-Request-ID"] == "req-1.a"
