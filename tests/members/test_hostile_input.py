@@ -5,6 +5,7 @@ import base64
 import io
 import json
 import logging
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -154,3 +155,67 @@ def test_dates_are_strict_iso_days(api):
     _refused(college.admin.get("/v1/points/rule-set", params={"on": "20261031"}), "on")
     assert college.admin.ok("POST", path, json={"to_status": "activist", "effective_on": "2025-03-01"})[
         "political_status"] == "activist"
+
+
+HOSTILE_VALUES = [10 ** 30, 2 ** 63, -(10 ** 30), 1e308, "x" * 100_000, "a\x00b", "2026-10-31T20:00:00-05:00",
+                  20261031, 0, [[[[[]]]]], {"a": {"b": "\x00"}}, "=1+1", "\u202e\n\x1b[2J"]
+HOSTILE_QUERY = [("limit", "9" * 20), ("offset", "99999999999999999999"), ("offset", "-1"), ("period", "\x00"),
+                 ("year", "1" * 19), ("on", "20261031"), ("dimension", "\x00"), ("status", "\x00")]
+
+
+def _valid_writes(college, person_id: str, branch: str) -> list[tuple[str, str, dict]]:
+    """One valid body for each kind of write, to set one field at a time to a hostile value."""
+    return [
+        ("POST", "/v1/members", {"name": "赵敏", "org_unit_id": branch, "category": "staff",
+                                 "political_status": "full", "birth_date": "1980-01-01", "phone": "13800000000"}),
+        ("PATCH", f"/v1/members/{person_id}", {"job_title": "讲师", "department": "系"}),
+        ("POST", f"/v1/members/{person_id}/status", {"to_status": "full", "effective_on": "2025-01-01", "note": "x"}),
+        ("POST", "/v1/org-units", {"name": "第二党小组", "kind": "group", "parent_id": branch}),
+        ("POST", "/v1/activities", {"member_id": person_id, "kind": "volunteer_service", "occurred_on": "2026-10-03",
+                                    "quantity": "2", "details": {"partner": "社区"}, "note": "n"}),
+        ("POST", f"/v1/members/{person_id}/commitments", {"year": 2026, "content": "承诺"}),
+        ("POST", "/v1/notices", {"notice": "activity_day_tomorrow", "cause": "c", "org_unit_id": branch,
+                                 "fields": {"date": "2026-11-26"}}),
+        ("PUT", f"/v1/org-units/{branch}/robots/wecom", {"webhook_url": "https://qyapi.weixin.qq.com/x?key=1"}),
+        ("POST", "/v1/points/rule-sets", {"org_unit_id": branch, "effective_from": "2026-12-01",
+                                          "layer": {"rules": {"theory_reading": {"points_per_unit": 3}}}}),
+    ]
+
+
+def test_no_route_answers_500_to_hostile_input(api):
+    """Every field of a valid write set to each hostile value in turn, every route's path and
+    query arguments made hostile: a 4xx or a success, never a 500 (the probe's classes, and
+    ones it did not try)."""
+    from services.gateway.service import GatewayService
+
+    college = api.new_tenant()
+    person = college.add_member("王芳", political_status="probationary")
+    branch = college.branch["id"]
+    faults = []
+
+    def probe(method: str, path: str, body=None, params=None) -> None:
+        response = college.admin.request(method, path, json=body, params=params)
+        if response.status_code >= 500:
+            faults.append((method, path[:80], str(body or params)[:100], response.status_code))
+
+    for method, path, valid in _valid_writes(college, person["id"], branch):
+        for field in valid:
+            for value in HOSTILE_VALUES:
+                probe(method, path, {**valid, field: value})
+    routes = sorted({(e.method, e.url) for cls in GatewayService.__mro__ for fn in vars(cls).values()
+                     for e in getattr(fn, "nameko_entrypoints", ())})
+    assert len(routes) > 50
+    for method, url in routes:
+        params = [p.split(">")[0] for p in url.split("<")[1:]]
+        for hostile_id in ("a\x00", "9" * 40):
+            fake = url
+            for param in params:
+                fake = fake.replace(f"<{param}>", quote(hostile_id, safe=""))
+            probe(method, fake, None if method == "GET" else {})
+        if method == "GET":
+            real = url
+            for param in params:
+                real = real.replace(f"<{param}>", branch if "unit" in param else person["id"])
+            for name, value in HOSTILE_QUERY:
+                probe(method, real, params={name: value})
+    assert faults == [], faults[:10]
