@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from services.common.validation import IsoDate, IsoMoment
 
 PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -19,7 +20,10 @@ class _Input(BaseModel):
 class ActivityCreate(_Input):
     member_id: uuid.UUID
     kind: str = Field(min_length=1, max_length=64)
-    occurred_on: date
+    # The day, or the moment a phone saw (with its offset): the day is then derived in the
+    # tenant's time zone (`dated_in`), never cut from the timestamp.
+    occurred_on: IsoDate | None = None
+    occurred_at: IsoMoment | None = None
     quantity: Decimal = Field(default=Decimal(1), gt=0, le=1000, decimal_places=2)
     details: dict = Field(default_factory=dict)
     evidence: list[str] = Field(default_factory=list, max_length=20)
@@ -34,12 +38,25 @@ class ActivityCreate(_Input):
         return value
 
 
+    @model_validator(mode="after")
+    def _one_time(self):
+        if (self.occurred_on is None) == (self.occurred_at is None):
+            raise ValueError("occurred_on: give occurred_on (YYYY-MM-DD) or occurred_at (a timestamp with offset), one of them")
+        return self
+
+    def dated_in(self, timezone: str) -> "ActivityCreate":
+        """This entry with `occurred_on` set: the day `occurred_at` falls on in `timezone`."""
+        if self.occurred_on is not None:
+            return self
+        return self.model_copy(update={"occurred_on": self.occurred_at.astimezone(ZoneInfo(timezone)).date()})
+
+
 class BulkActivityCreate(_Input):
     """A secretary logging one occurrence (a meeting) for everyone on its attendance list."""
 
     member_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
     kind: str = Field(min_length=1, max_length=64)
-    occurred_on: date
+    occurred_on: IsoDate
     quantity: Decimal = Field(default=Decimal(1), gt=0, le=1000, decimal_places=2)
     details: dict = Field(default_factory=dict)
     evidence: list[str] = Field(default_factory=list, max_length=20)
@@ -85,7 +102,7 @@ class ScheduleDays(_Input):
 
 
 class MoveDay(_Input):
-    held_on: date
+    held_on: IsoDate
     reason: str = Field(min_length=1, max_length=500)
 
 

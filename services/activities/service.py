@@ -78,6 +78,7 @@ class ActivitiesService(RosterFollower):
         # The member must exist in this tenant, and "not in the future" is judged in its time zone.
         member = next(self._members([data.member_id]))
         self.caller.require_self_or_manages(data.member_id, member["org_unit_id"])
+        data = data.dated_in(member["timezone"])
         details = self._validated(data, member)
         with self.db.transaction() as uow:
             return activity_log.log_activity(

@@ -31,12 +31,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSON, JSONB, UUID, insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DataError, DisconnectionError
 from sqlalchemy.orm import Session
 
 from services.common import idempotency, logs, metrics
 from services.common.contracts import Event
-from services.common.errors import IdempotencyKeyReused
+from services.common.errors import IdempotencyKeyReused, InvalidInput
 from services.common.settings import Settings, from_container
 from services.common.tenancy import CALLER_KEY, CORRELATION_KEY, IDEMPOTENCY_HEADER, ROLES_KEY, TENANT_KEY
 
@@ -220,6 +220,18 @@ class ServiceTables:
         self.channel = notify_channel(schema)
 
 
+@contextlib.contextmanager
+def _data_errors_as_invalid_input():
+    """The last guard behind each schema: a value PostgreSQL cannot store or compare (too long
+    for its column, out of its type's range, not valid text) is bad input, not a fault. The
+    transaction is rolled back; the caller gets a 400 with PostgreSQL's reason, no traceback."""
+    try:
+        yield
+    except DataError as exc:
+        reason = str(getattr(exc.orig, "pgerror", None) or exc.orig).strip().splitlines()[0]
+        raise InvalidInput.field("body", f"a value the database cannot store: {reason}") from None
+
+
 class DatabaseHandle:
     """What a worker sees as `self.db`."""
 
@@ -242,7 +254,7 @@ class DatabaseHandle:
         only once the entrypoint has returned, with its answer (services.common.idempotency)."""
         claim = idempotency.claim_for(self._worker_ctx)
         if claim is None:
-            with Session(self._provider.engine, expire_on_commit=False) as session:
+            with _data_errors_as_invalid_input(), Session(self._provider.engine, expire_on_commit=False) as session:
                 with session.begin():
                     uow = UnitOfWork(session, self._provider.tables, self._context_headers())
                     yield uow
@@ -252,11 +264,12 @@ class DatabaseHandle:
         session = Session(self._provider.engine, expire_on_commit=False)
         held = False
         try:
-            session.begin()
-            uow = UnitOfWork(session, self._provider.tables, self._context_headers())
-            self._claim(session, claim)
-            yield uow
-            uow.flush()
+            with _data_errors_as_invalid_input():
+                session.begin()
+                uow = UnitOfWork(session, self._provider.tables, self._context_headers())
+                self._claim(session, claim)
+                yield uow
+                uow.flush()
             idempotency.hold(self._worker_ctx, _HeldTransaction(self, uow, claim))
             held = True
         finally:
@@ -266,7 +279,7 @@ class DatabaseHandle:
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[Session]:
-        with Session(self._provider.engine) as session:
+        with _data_errors_as_invalid_input(), Session(self._provider.engine) as session:
             yield session
 
     def _claim(self, session: Session, claim: idempotency.Claim) -> None:

@@ -6,7 +6,34 @@ one table (`services.gateway.errors`). Arguments stay JSON-serialisable for that
 """
 from __future__ import annotations
 
+import re
+
 from nameko.exceptions import deserialize_to_instance
+
+# An error names the offending value by a short prefix at most: a 20 MB field must not come
+# back as a 40 MB answer and a 40 MB log line.
+MESSAGE_LIMIT = 300
+FIELD_LIMIT = 100
+
+
+_NAMED_REASON = re.compile(r"(?:Value error, )?([a-z_][a-z0-9_.]*): (.+)", re.S)
+
+
+def clip(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """`text` cut to `limit` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def _clipped(details):
+    if isinstance(details, dict):
+        return {key: _clipped(value) for key, value in details.items()}
+    if isinstance(details, list):
+        return [_clipped(item) for item in details[:50]]
+    if isinstance(details, str):
+        return clip(details)
+    return details
 
 
 class DomainError(Exception):
@@ -16,6 +43,7 @@ class DomainError(Exception):
     permanent = True
 
     def __init__(self, message: str, details: list | dict | None = None):
+        message, details = clip(str(message)), _clipped(details)
         # nameko rebuilds the error from its args on the far side of an RPC call; a None
         # argument would come back as the string "None", so it is left out.
         super().__init__(*((message,) if details is None else (message, details)))
@@ -47,8 +75,14 @@ class InvalidInput(DomainError):
         problems = []
         for err in exc.errors():
             path = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
+            reason = err.get("msg", "invalid")
+            # A check across fields names its field in its message: "occurred_on: give ...".
+            named = _NAMED_REASON.match(reason) if not path else None
+            if named:
+                path, reason = named.group(1), named.group(2)
+            path = clip(path, FIELD_LIMIT)
             problems.append({"field": f"{prefix}{path}" if path else prefix.rstrip(".") or "body",
-                             "reason": err.get("msg", "invalid")})
+                             "reason": reason})
         summary = "; ".join(f"{p['field']}: {p['reason']}" for p in problems)
         return cls(summary or "invalid input", problems)
 
@@ -97,3 +131,10 @@ class ContractViolation(DomainError):
     """An event failed its schema; consumers dead-letter it with this message as the reason."""
 
     code = "contract_violation"
+
+
+@deserialize_to_instance
+class PayloadTooLarge(DomainError):
+    """The request body is larger than the deployment accepts (MAX_REQUEST_BYTES)."""
+
+    code = "payload_too_large"

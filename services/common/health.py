@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import sys
-import time
 
 import eventlet
 import eventlet.wsgi
@@ -127,11 +126,12 @@ class Health:
         return app
 
 
-def serve(port: int, health: Health) -> None:
-    """/metrics, /health/ready and /health/live on `port` (0: not served, as in tests)."""
+def serve(port: int, health: Health, address: str = "127.0.0.1") -> None:
+    """/metrics, /health/ready and /health/live on `address`:`port` (port 0: not served, as in
+    tests). The address is METRICS_BIND_ADDRESS: this machine only unless a deployment opens it."""
     if not port:
         return
-    listener = eventlet.listen(("0.0.0.0", port))
+    listener = eventlet.listen((address, port))
     eventlet.spawn_n(eventlet.wsgi.server, listener, health.wsgi_app(), log=_QuietLog(), log_output=False)
 
 

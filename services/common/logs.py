@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 
@@ -28,6 +29,28 @@ class _ContextFilter(logging.Filter):
         record.service = self.service
         record.tenant_id = getattr(_context, "tenant_id", None)
         record.correlation_id = getattr(_context, "correlation_id", None)
+        return True
+
+
+# Characters a client could use to forge or hide log lines: C0 and C1 controls (newlines, escape
+# sequences, NUL), the Unicode line and paragraph separators, and the bidirectional overrides.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+MESSAGE_LIMIT = 2000  # a log line names what happened; the whole offending value is not needed
+TRACEBACK_LIMIT = 20000
+
+
+def escape(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """`text` on one line, every unsafe character written as an escape, cut to `limit`."""
+    if len(text) > limit:
+        text = f"{text[:limit]}… ({len(text) - limit} more characters)"
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class _SafeMessageFilter(logging.Filter):
+    """Every message is escaped and cut before any formatter sees it, whoever logged it."""
+
+    def filter(self, record):
+        record.msg, record.args = escape(record.getMessage()), None
         return True
 
 
@@ -57,21 +80,27 @@ class JsonFormatter(logging.Formatter):
             if value:
                 entry[key] = value
         if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
+            entry["error"] = self.formatException(record.exc_info)[-TRACEBACK_LIMIT:]
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure(service: str, level: str = "INFO", fmt: str = "json") -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.addFilter(_ContextFilter(service))
-    handler.addFilter(_ExpectedErrorFilter())
+def handler(service: str, fmt: str = "json", stream=None) -> logging.Handler:
+    """The one log handler of a service process: context, expected errors as one line, escaped."""
+    out = logging.StreamHandler(stream or sys.stdout)
+    out.addFilter(_ContextFilter(service))
+    out.addFilter(_ExpectedErrorFilter())
+    out.addFilter(_SafeMessageFilter())
     if fmt == "json":
-        handler.setFormatter(JsonFormatter())
+        out.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter(
+        out.setFormatter(logging.Formatter(
             "%(asctime)s %(levelname)s %(service)s [%(correlation_id)s] %(name)s: %(message)s"))
+    return out
+
+
+def configure(service: str, level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [handler(service, fmt)]
     root.setLevel(level)
     for noisy in ("amqp", "kombu", "nameko", "urllib3"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

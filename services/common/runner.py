@@ -122,11 +122,13 @@ def main(service: str, service_class, subscriptions, *, owns_schema: bool) -> No
     # Installed only now: during pre-start exiting at once is the right answer to a stop request.
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
-    health.serve(settings.metrics_port, health.Health(settings, runner, owns_schema))
+    health.serve(settings.metrics_port, health.Health(settings, runner, owns_schema),
+                 settings.metrics_bind_address)
     watchdog.start(runner.containers)
     runner.start()
     started.send()
-    log.info("%s started (metrics and health on :%s)", service, settings.metrics_port)
+    log.info("%s started (metrics and health on %s:%s)", service, settings.metrics_bind_address,
+             settings.metrics_port)
     runnlet = eventlet.spawn(runner.wait)
     exit_code = 0
     while True:

@@ -5,6 +5,7 @@ reason, instead of failing on the first request an hour later.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
@@ -75,6 +76,15 @@ def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
+def _address(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name) or default
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise ConfigError(f"{name}: expected an IP address to listen on, such as 127.0.0.1 or 0.0.0.0, got {value!r}") from None
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     service: str
@@ -82,7 +92,10 @@ class Settings:
     database_url: str
     db_schema: str
     metrics_port: int
+    metrics_bind_address: str
     http_port: int
+    http_bind_address: str
+    max_request_bytes: int
     max_workers: int
     db_pool_size: int
     db_ping_idle_seconds: float
@@ -114,7 +127,7 @@ class Settings:
         return {
             "AMQP_URI": self.amqp_uri,
             "max_workers": self.max_workers,
-            "WEB_SERVER_ADDRESS": f"0.0.0.0:{self.http_port}",
+            "WEB_SERVER_ADDRESS": f"{self.http_bind_address}:{self.http_port}",
             "serializer": "json",
             "SETTINGS": self,
         }
@@ -145,7 +158,13 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
         ),
         db_schema=schema,
         metrics_port=_int(env, "METRICS_PORT", default_ports[service], 0, 65535),
+        # Loopback unless told otherwise: a container sets 0.0.0.0 explicitly (docker-compose.yml,
+        # deploy/k8s), so a process started on a shared host is not reachable from the network.
+        metrics_bind_address=_address(env, "METRICS_BIND_ADDRESS", "127.0.0.1"),
         http_port=_int(env, "HTTP_PORT", 8000, 1, 65535),
+        http_bind_address=_address(env, "HTTP_BIND_ADDRESS", "127.0.0.1"),
+        # The largest request body the gateway reads (a roster file travels base64 in JSON).
+        max_request_bytes=_int(env, "MAX_REQUEST_BYTES", 16 << 20, 1024, 1 << 30),
         max_workers=_int(env, "MAX_WORKERS", 10, 1, 1000),
         db_pool_size=_int(env, "DB_POOL_SIZE", 10, 1, 200),
         db_ping_idle_seconds=_float(env, "DB_PING_IDLE_SECONDS", 5.0),

@@ -12,9 +12,11 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
-from services.common.errors import InvalidInput
+from openpyxl.cell import WriteOnlyCell
 
-FORMULA_STARTS = ("=", "+", "-", "@")
+from services.common.errors import InvalidInput
+from services.common.exports import xlsx_cell
+
 
 
 def cell_text(value) -> str | None:
@@ -99,20 +101,16 @@ def write_xlsx(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
     book.remove(book.active)
     for title, header, rows in sheets:
         sheet = book.create_sheet(title[:31])
-        for row_number, values in enumerate([header, *rows], start=1):
-            for column, value in enumerate(values, start=1):
-                put(sheet.cell(row=row_number, column=column), value)
+        for values in [header, *rows]:
+            sheet.append([_money(sheet, value) if isinstance(value, Decimal) else xlsx_cell(sheet, value)
+                          for value in values])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def put(cell, value) -> None:
-    cell.value = value
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        # openpyxl would store "=..." as a formula; a quote prefix also keeps Excel from
-        # re-reading the text as one when the cell is edited.
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    elif isinstance(value, Decimal):
-        cell.number_format = "0.00"
+def _money(sheet, value: Decimal):
+    """An amount in yuan, shown with two decimals (text cells go through services.common.exports)."""
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = "0.00"
+    return cell

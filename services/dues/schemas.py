@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from services.common.validation import IsoDate
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationInfo, field_validator
@@ -18,7 +18,7 @@ class Strict(BaseModel):
 
 
 class RateTableCreate(Strict):
-    effective_from: date
+    effective_from: IsoDate
     table: rates.RateTable
 
 
@@ -58,7 +58,7 @@ class ReliefCreate(Strict):
     reduced_to_fen: StrictInt | None = Field(default=None, ge=0, le=rates.MAX_MONTHLY_INCOME_FEN,
                                              validate_default=True)
     reason: str = Field(min_length=1, max_length=200)
-    approved_on: date
+    approved_on: IsoDate
 
     @field_validator("to_period")
     @classmethod
@@ -87,7 +87,7 @@ class PaymentCreate(Strict):
     member_id: uuid.UUID
     period: Period
     amount_fen: StrictInt = Field(gt=0, le=rates.MAX_MONTHLY_INCOME_FEN)
-    paid_on: date
+    paid_on: IsoDate
     method: PaymentMethod = "cash"
     note: str | None = Field(default=None, max_length=200)
 

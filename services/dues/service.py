@@ -9,7 +9,7 @@ import base64
 import binascii
 import logging
 import re
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from nameko.timer import timer
 
@@ -22,7 +22,7 @@ from services.common.retention import Retention
 from services.common.roster import RosterFollower
 from services.common.rpc import rpc
 from services.common.tenancy import CallerContext
-from services.common.validation import parse_uuid, validate
+from services.common.validation import parse_date, parse_uuid, validate
 from services.dues import (
     arrears, assessments, bases, models, payments, periods, rate_tables, read_model, reports, schedule, schemas,
 )
@@ -93,10 +93,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def rate_table(self, on=None) -> dict:
-        try:
-            day = date.fromisoformat(on) if on else None
-        except (TypeError, ValueError):
-            raise InvalidInput.field("on", "expected a date YYYY-MM-DD") from None
+        day = parse_date(on, "on") if on else None
         with self.db.reader() as session:
             day = day or read_model.tenant_today(session, self.caller.tenant_id)
             return rate_tables.as_dict(rate_tables.resolve(session, self.caller.tenant_id, day), day)

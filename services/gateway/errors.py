@@ -9,7 +9,8 @@ from werkzeug.wrappers import Response
 
 from services.common.connections import unreachable_dependency
 from services.common.errors import (
-    Conflict, DomainError, Forbidden, InvalidInput, NotFound, ServiceUnavailable, Unauthenticated,
+    Conflict, DomainError, Forbidden, InvalidInput, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthenticated,
+    clip,
 )
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ STATUS = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    PayloadTooLarge: 413,
     ServiceUnavailable: 503,
 }
 
@@ -46,7 +48,7 @@ def error_response(exc: Exception, correlation_id: str) -> Response:
         return error_response(ServiceUnavailable(f"{unreachable_dependency(exc)} is unreachable at the moment"),
                               correlation_id)
     if isinstance(exc, RemoteError):
-        log.error("downstream error %s: %s", exc.exc_type, exc.value)
+        log.error("downstream error %s: %s", exc.exc_type, clip(str(exc.value)))
     else:
         log.exception("unhandled error in gateway", exc_info=exc)
     return json_response(500, {"error": "internal", "message": "internal error; quote the request id",

@@ -6,44 +6,23 @@ one or two RPC calls, and every write carries a request key (`identify_write`).
 from __future__ import annotations
 
 import functools
-import json
 import uuid
 
 from nameko.web.handlers import http
 
-from services.common.errors import InvalidInput
 from services.common.tenancy import (
     CALLER_KEY, CORRELATION_KEY, IDEMPOTENCY_HEADER, REQUEST_FINGERPRINT_KEY, REQUEST_KEY, TENANT_KEY,
 )
 from services.gateway import request_keys
 from services.gateway.auth import bearer_token
 from services.gateway.errors import error_response, json_response
-
-
-def json_body(request) -> dict:
-    try:
-        body = json.loads(request.get_data(as_text=True) or "null")
-    except ValueError as exc:
-        raise InvalidInput.field("body", f"not valid JSON ({exc.msg} at position {exc.pos})") from None
-    if not isinstance(body, dict):
-        raise InvalidInput.field("body", "expected a JSON object")
-    return body
-
-
-def int_arg(request, name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput.field(name, "must be a whole number") from None
+from services.gateway.parsing import check_request, request_correlation_id
 
 
 def start_request(service, request) -> str:
-    """Bind the request's correlation id into the context every RPC call carries and return it
-    (the client's X-Request-ID, or a new one): every answer and log line repeats it."""
-    correlation_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+    """Bind the request's ids into the context every RPC call carries; returns the correlation
+    id (the client's X-Request-ID, or a new one), which every answer and log line repeats."""
+    correlation_id = request_correlation_id(request)
     service.caller.data[CORRELATION_KEY] = correlation_id
     return correlation_id
 
@@ -80,6 +59,7 @@ def route(method: str, url: str, *, status: int = 200, authenticated: bool = Tru
         def entrypoint(self, request, **params):
             correlation_id = start_request(self, request)
             try:
+                check_request(self.limits, request, params)
                 if authenticated:
                     authenticate(self, request, correlation_id)
                 identify_write(self, request)

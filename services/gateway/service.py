@@ -1,9 +1,10 @@
-"""The gateway: the single HTTP edge. Authenticates, binds tenant and caller, calls by RPC."""
+"""The gateway: the single HTTP edge. Authenticates, binds tenant and caller, calls by RPC.
+
+Its own metrics are served on METRICS_PORT, like every service's, for Prometheus to scrape
+inside the deployment; the public HTTP port serves no /metrics."""
 from __future__ import annotations
 
 from nameko.web.handlers import http
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-from werkzeug.wrappers import Response
 
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
@@ -11,6 +12,7 @@ from services.common.rpc import RpcClient
 from services.common.tenancy import CallerContext
 from services.gateway.auth import TokenCache
 from services.gateway.errors import json_response
+from services.gateway.parsing import RequestLimits
 from services.gateway.routes.activities import ActivitiesRoutes
 from services.gateway.routes.dues import DuesRoutes
 from services.gateway.routes.members import MembersRoutes
@@ -31,11 +33,8 @@ class GatewayService(MembersRoutes, ActivitiesRoutes, PointsRoutes, NotifyRoutes
     tokens = TokenCache()
     metrics = EntrypointMetrics()
     log_context = LogContext()
+    limits = RequestLimits()
 
     @http("GET", "/health")
     def health(self, request):
         return json_response(200, {"status": "ok"})
-
-    @http("GET", "/metrics")
-    def prometheus(self, request):
-        return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.common.contracts.members import BranchRole, PersonCategory, PoliticalStatus
+from services.common.validation import PAGE_LIMIT_MAX, PAGE_OFFSET_MAX, IsoDate
 
 
 class Strict(BaseModel):
@@ -71,15 +72,15 @@ class PersonFields(Strict):
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 -]{5,32}$")
     gender: Literal["male", "female"] | None = None
     ethnicity: str | None = Field(default=None, min_length=1, max_length=32)
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
     department: str | None = Field(default=None, min_length=1, max_length=100, description="department or class")
     job_title: str | None = Field(default=None, min_length=1, max_length=100)
     wecom_user_id: str | None = Field(default=None, pattern=EXTERNAL_ID)
     dingtalk_user_id: str | None = Field(default=None, pattern=EXTERNAL_ID)
-    joined_work_on: date | None = None
-    applied_on: date | None = Field(default=None, description="date of the written application to join")
-    joined_party_on: date | None = Field(default=None, description="admitted as probationary member")
-    full_member_on: date | None = None
+    joined_work_on: IsoDate | None = None
+    applied_on: IsoDate | None = Field(default=None, description="date of the written application to join")
+    joined_party_on: IsoDate | None = Field(default=None, description="admitted as probationary member")
+    full_member_on: IsoDate | None = None
     introducers: list[str] | None = Field(default=None, max_length=2)
 
     @field_validator("introducers")
@@ -132,30 +133,30 @@ class MemberUpdate(PersonFields):
 
 class StatusChange(Strict):
     to_status: PoliticalStatus
-    effective_on: date
+    effective_on: IsoDate
     note: str | None = Field(default=None, max_length=500)
 
 
 class TransferCreate(Strict):
     to_org_unit_id: uuid.UUID
-    effective_on: date
+    effective_on: IsoDate
     note: str | None = Field(default=None, max_length=500)
 
 
 class LeaveCreate(Strict):
-    left_on: date
+    left_on: IsoDate
     reason: str = Field(min_length=1, max_length=200)
 
 
 class RoleAssign(Strict):
     role: BranchRole
     org_unit_id: uuid.UUID
-    started_on: date
+    started_on: IsoDate
 
 
 class ActivistAssign(Strict):
     follower_id: uuid.UUID
-    assigned_on: date
+    assigned_on: IsoDate
 
 
 class OrgUnitRename(Strict):
@@ -171,8 +172,8 @@ class MemberQuery(Strict):
     political_status: PoliticalStatus | None = None
     category: PersonCategory | None = None
     include_left: bool = False
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    limit: int = Field(default=50, ge=1, le=PAGE_LIMIT_MAX)
+    offset: int = Field(default=0, ge=0, le=PAGE_OFFSET_MAX)
 
 
 class RosterImport(Strict):
@@ -193,8 +194,8 @@ class TokenCreate(Strict):
 class PioneerPostCreate(Strict):
     title: str = Field(min_length=1, max_length=200)
     org_unit_id: uuid.UUID | None = Field(default=None, description="defaults to the member's own unit")
-    started_on: date
-    ended_on: date | None = None
+    started_on: IsoDate
+    ended_on: IsoDate | None = None
 
     @field_validator("ended_on")
     @classmethod
@@ -207,7 +208,7 @@ class PioneerPostCreate(Strict):
 
 
 class PioneerPostEnd(Strict):
-    ended_on: date
+    ended_on: IsoDate
 
 
 class CommitmentCreate(Strict):
@@ -225,5 +226,5 @@ class CommitmentCreate(Strict):
 
 class CommitmentReview(Strict):
     result: Literal["fulfilled", "partly", "not_fulfilled"]
-    reviewed_on: date
+    reviewed_on: IsoDate
     comment: str | None = Field(default=None, max_length=1000)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import smtplib
 import socket
+import ssl
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -79,22 +81,120 @@ def robot_payload(title: str, body: str) -> dict:
     return {"msgtype": "text", "text": {"content": f"{title}\n{body}"}}
 
 
+class RobotTargetRefused(ValueError):
+    """A webhook URL this deployment will not send to; the message says why."""
+
+
+class RobotTargetUnresolved(RobotTargetRefused):
+    """The webhook's host did not resolve (now): may work later."""
+
+
+@dataclass(frozen=True)
+class RobotTarget:
+    host: str
+    port: int
+    path: str  # with the query
+    https: bool
+    address: str  # the checked address the request goes to
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    try:
+        return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+    except (OSError, UnicodeError) as exc:
+        raise RobotTargetUnresolved(f"host {host} does not resolve ({exc})") from None
+
+
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def robot_target(settings: NotifySettings, url: str, resolve=_resolve) -> RobotTarget:
+    """Where a webhook URL may send, or RobotTargetRefused. A robot is a URL a branch officer
+    types in, and the server then posts to it: without these rules it could reach anything the
+    server reaches (loopback, the broker's management API, cloud metadata). Only the hosts in
+    NOTIFY_ROBOT_HOSTS, over https, resolving to public addresses; NOTIFY_ROBOT_PRIVATE_NETWORKS
+    allows plain http and loopback or private addresses (a private gateway, a test's stand-in).
+    Checked when the robot is configured and again at every send, since DNS can change."""
+    parsed = urllib.parse.urlsplit(url)
+    scheme = parsed.scheme.lower()
+    if scheme not in ("https", "http"):
+        raise RobotTargetRefused("expected an https URL")
+    if scheme == "http" and not settings.robot_private_networks:
+        raise RobotTargetRefused("expected an https URL (plain http only on private networks)")
+    if parsed.username is not None or parsed.password is not None:
+        raise RobotTargetRefused("must not carry a user name or password")
+    host = (parsed.hostname or "").lower()
+    if host not in settings.robot_hosts:
+        raise RobotTargetRefused(f"host {host[:100]!r} is not a robot host; expected {' or '.join(sorted(settings.robot_hosts))}")
+    try:
+        port = parsed.port or (443 if scheme == "https" else 80)
+    except ValueError:
+        raise RobotTargetRefused("the port is not a number from 1 to 65535") from None
+    addresses = resolve(host, port)
+    for address in addresses:
+        if not settings.robot_private_networks and not _public(address):
+            raise RobotTargetRefused(f"host {host} resolves to {address}, which is not a public address")
+    if not addresses:
+        raise RobotTargetUnresolved(f"host {host} does not resolve")
+    path = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
+    return RobotTarget(host, port, path, scheme == "https", addresses[0])
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address that was checked, not to whatever the name resolves to now."""
+
+    def __init__(self, target: RobotTarget, timeout: float):
+        super().__init__(target.host, target.port, timeout=timeout)
+        self.address = target.address
+
+    def connect(self):
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, target: RobotTarget, timeout: float):
+        super().__init__(target.host, target.port, timeout=timeout, context=ssl.create_default_context())
+        self.address = target.address
+
+    def connect(self):
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # the certificate names the host
+
+
+ROBOT_ANSWER_LIMIT = 64 * 1024
+
+
 def send_robot(settings: NotifySettings, kind: str, webhook_url: str, secret: str | None,
                title: str, body: str) -> None:
     url = dingtalk_signed_url(webhook_url, secret) if kind == "dingtalk" and secret else webhook_url
-    data = json.dumps(robot_payload(title, body), ensure_ascii=False).encode()
-    request = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
     try:
-        with urllib.request.urlopen(request, timeout=settings.http_timeout_seconds) as response:
-            raw = response.read()
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-        if status == 429:
-            raise SendFailed("robot rate-limited us (HTTP 429)", permanent=False, rate_limited=True) from None
-        raise SendFailed(f"robot answered HTTP {status}", permanent=status < 500) from None
-    except (urllib.error.URLError, socket.timeout, OSError) as exc:
-        raise SendFailed(f"robot unreachable: {getattr(exc, 'reason', exc)}", permanent=False) from None
+        target = robot_target(settings, url)
+    except RobotTargetUnresolved as exc:
+        raise SendFailed(f"robot unreachable: {exc}", permanent=False) from None
+    except RobotTargetRefused as exc:
+        raise SendFailed(f"robot address refused: {exc}", permanent=True) from None
+    data = json.dumps(robot_payload(title, body), ensure_ascii=False).encode()
+    connection = (_PinnedHTTPSConnection if target.https else _PinnedHTTPConnection)(
+        target, settings.http_timeout_seconds)
+    try:
+        # http.client follows no redirect: a webhook answering 3xx is refused below.
+        connection.request("POST", target.path, body=data, headers={"Content-Type": "application/json; charset=utf-8"})
+        response = connection.getresponse()
+        status, raw = response.status, response.read(ROBOT_ANSWER_LIMIT)
+    except (OSError, http.client.HTTPException) as exc:
+        raise SendFailed(f"robot unreachable: {exc}", permanent=False) from None
+    finally:
+        connection.close()
+    if 300 <= status < 400:
+        raise SendFailed(f"robot answered a redirect (HTTP {status}), which is not followed", permanent=True)
+    if status == 429:
+        raise SendFailed("robot rate-limited us (HTTP 429)", permanent=False, rate_limited=True)
+    if status >= 400:
+        raise SendFailed(f"robot answered HTTP {status}", permanent=status < 500)
     try:
         answer = json.loads(raw or b"{}")
         errcode = int(answer.get("errcode", 0))

@@ -6,7 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from services.notify import templates
+from services.common.errors import InvalidInput
+from services.common.validation import validate
+from services.notify import channels, templates
+from services.notify.settings import NotifySettings
 
 RobotKind = Literal["wecom", "dingtalk"]
 PersonChannel = Literal["email", "wecom", "dingtalk"]
@@ -18,6 +21,19 @@ class RobotIn(BaseModel):
     webhook_url: str = Field(min_length=10, max_length=500, pattern=r"^https?://[^\s]+$")
     secret: str | None = Field(default=None, min_length=8, max_length=200)
     enabled: bool = True
+
+
+def robot_in(payload, settings: NotifySettings) -> RobotIn:
+    """A robot's configuration, its webhook checked against where this deployment may send
+    (`channels.robot_target`; checked again at every send)."""
+    robot = validate(RobotIn, payload)
+    try:
+        channels.robot_target(settings, robot.webhook_url)
+    except channels.RobotTargetUnresolved:
+        pass  # no address to judge yet (offline, DNS down): every send checks again
+    except channels.RobotTargetRefused as exc:
+        raise InvalidInput.field("webhook_url", str(exc)) from None
+    return robot
 
 
 class PreferencesIn(BaseModel):

@@ -19,17 +19,12 @@ from services.common.metrics import EntrypointMetrics
 from services.common.retention import Retention
 from services.common.rpc import rpc
 from services.common.tenancy import CallerContext
-from services.common.validation import parse_uuid, validate
+from services.common.validation import check_page, parse_uuid, validate
 from services.notify import delivery_log, inbox, models, notices, preferences, read_model, robots, schemas, templates
 from services.notify.delivery import DeliveryWorker
 from services.notify.reminders import ReminderScheduler
 
-
-def _page(limit, offset) -> None:
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 200:
-        raise InvalidInput.field("limit", "must be a whole number from 1 to 200")
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise InvalidInput.field("offset", "must be a whole number, 0 or more")
+INBOX_PAGE_MAX = 200  # inbox and delivery-log pages
 
 
 class NotifyService:
@@ -103,7 +98,7 @@ class NotifyService:
     def inbox(self, person_id, limit: int = 50, offset: int = 0) -> dict:
         person_id = parse_uuid(person_id, "person_id")
         self.caller.require_self_or_officer(person_id)
-        _page(limit, offset)
+        check_page(limit, offset, INBOX_PAGE_MAX)
         with self.db.reader() as session:
             return inbox.inbox(session, self.caller.tenant_id, person_id, limit, offset)
 
@@ -130,7 +125,7 @@ class NotifyService:
         if kind not in ("wecom", "dingtalk"):
             raise InvalidInput.field("kind", "expected wecom or dingtalk")
         self.caller.require_manages(org_unit_id)
-        robot = validate(schemas.RobotIn, payload)
+        robot = schemas.robot_in(payload, self.delivery.settings)
         with self.db.transaction() as uow:
             return robots.put_robot(uow, self.caller.tenant_id, org_unit_id, kind, robot)
 
@@ -163,7 +158,7 @@ class NotifyService:
         # Officers read the branch's log; a member reads what was sent to them.
         if person_id is None or person_id != self.caller.caller_id:
             self._require_officer()
-        _page(limit, offset)
+        check_page(limit, offset, INBOX_PAGE_MAX)
         with self.db.reader() as session:
             return delivery_log.deliveries(session, self.caller.tenant_id, status, channel, person_id, limit, offset)
 

@@ -15,6 +15,17 @@ from typing import Mapping
 from services.common.settings import ConfigError
 
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The hosts of the WeCom and DingTalk group robots' webhooks.
+ROBOT_HOSTS = "qyapi.weixin.qq.com,oapi.dingtalk.com"
+_HOST = re.compile(r"^[a-z0-9]([a-z0-9.:-]{0,252})$")
+
+
+def _hosts(env: Mapping[str, str], name: str, default: str) -> frozenset:
+    hosts = frozenset(h.strip().lower() for h in (env.get(name) or default).split(",") if h.strip())
+    bad = sorted(h for h in hosts if not _HOST.match(h))
+    if not hosts or bad:
+        raise ConfigError(f"{name}: expected comma-separated host names, got {env.get(name)!r}")
+    return hosts
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,8 @@ class NotifySettings:
     robot_window_seconds: float
     scan_seconds: float
     duty_reminder_days: int
+    robot_hosts: frozenset
+    robot_private_networks: bool
 
     @property
     def email_enabled(self) -> bool:
@@ -68,6 +81,9 @@ def load(env: Mapping[str, str] | None = None) -> NotifySettings:
     if starttls not in ("true", "false", "1", "0"):
         raise ConfigError(f"NOTIFY_SMTP_STARTTLS: expected true or false, got {starttls!r}")
     backoff_base = _number(env, "NOTIFY_BACKOFF_BASE_SECONDS", 5.0, float, 0.001)
+    private = env.get("NOTIFY_ROBOT_PRIVATE_NETWORKS", "false").lower()
+    if private not in ("true", "false", "1", "0"):
+        raise ConfigError(f"NOTIFY_ROBOT_PRIVATE_NETWORKS: expected true or false, got {private!r}")
     return NotifySettings(
         smtp_host=host,
         smtp_port=_number(env, "NOTIFY_SMTP_PORT", 25, int, 1, 65535),
@@ -88,4 +104,9 @@ def load(env: Mapping[str, str] | None = None) -> NotifySettings:
         scan_seconds=_number(env, "NOTIFY_SCAN_SECONDS", 600.0, float, 0.1),
         # "Near month end": the four-duties reminder goes out this many days before the last day.
         duty_reminder_days=_number(env, "NOTIFY_DUTY_REMINDER_DAYS", 5, int, 0, 27),
+        # Where a robot's webhook may point (see services.notify.channels.check_robot_url): the
+        # two robot services by default; a private gateway or a test's stand-in is added here, and
+        # addresses on loopback or private networks are reachable only with the second setting.
+        robot_hosts=_hosts(env, "NOTIFY_ROBOT_HOSTS", ROBOT_HOSTS),
+        robot_private_networks=private in ("true", "1"),
     )

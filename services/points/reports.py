@@ -10,6 +10,7 @@ from sqlalchemy import and_, select
 
 from services.common import roster
 from services.common.errors import NotFound
+from services.common.exports import xlsx_row
 from services.points import models, rules
 from services.points.month_close import close_members, get_close, kinds_done
 from services.points.read_model import tree
@@ -69,9 +70,9 @@ def report_xlsx(title: str, header: list[str], rows: list[list]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
-    sheet.append(header)
+    sheet.append(xlsx_row(sheet, header))
     for row in rows:
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

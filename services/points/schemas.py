@@ -7,6 +7,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.errors import InvalidInput
+from services.common.validation import IsoDate, parse_date
 from services.points import rules
 
 PERIOD = r"\d{4}-(0[1-9]|1[0-2])"
@@ -17,7 +18,7 @@ class RuleSetCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     org_unit_id: str | None = Field(default=None, max_length=36)
-    effective_from: date
+    effective_from: IsoDate
     layer: rules.Layer
 
 
@@ -43,11 +44,8 @@ def year(value) -> int:
 
 
 def day(value, field: str) -> date | None:
-    """A date YYYY-MM-DD, or None when not given."""
-    try:
-        return date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        raise InvalidInput.field(field, "expected a date YYYY-MM-DD") from None
+    """A date YYYY-MM-DD (strictly: not 20261031, not 0), or None when not given."""
+    return parse_date(value, field) if value else None
 
 
 def board(period_value, dimension) -> tuple[str, str]:

@@ -93,7 +93,7 @@ def test_an_officer_sets_points_rules_closes_months_and_posts_to_robots_only_for
     closed = officer.post("/v1/points/month-closes", json={"org_unit_id": units["ours"], **close})
     assert closed.status_code == 200, closed.text
 
-    robot = {"webhook_url": "https://robots.example.edu/hook/1"}
+    robot = {"webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=branch-1"}
     assert officer.request("PUT", f"/v1/org-units/{units['theirs']}/robots/wecom", json=robot).status_code == 403
     officer.ok("PUT", f"/v1/org-units/{units['ours']}/robots/wecom", json=robot)
     notice = {"notice": "activity_day_tomorrow", "cause": "day-2026-10", "fields": {"date": "2026-10-22"}}

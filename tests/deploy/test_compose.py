@@ -164,3 +164,18 @@ def test_the_images_dependency_step_installs_the_locked_runtime_dependencies(tmp
     listed.write_text("\n".join(requirements))
     run([sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", "-q",
          "-c", str(ROOT / "requirements.lock"), "-r", str(listed)])
+
+
+def test_containers_listen_on_all_interfaces_but_publish_only_the_gateway_on_loopback(compose):
+    # Processes default to 127.0.0.1; a container must say 0.0.0.0 or Prometheus and the
+    # published port could not reach it. Its metrics port stays unpublished: off the edge.
+    for name, svc in app_services(compose).items():
+        settings = load(name, {k: str(v) for k, v in svc["environment"].items()})
+        assert settings.metrics_bind_address == "0.0.0.0", name
+        published = [str(port).removesuffix("/tcp") for port in svc.get("ports", [])]
+        if name == "gateway":
+            assert settings.http_bind_address == "0.0.0.0"
+            assert published == [f"127.0.0.1:{settings.http_port}:{settings.http_port}"]
+        else:
+            assert published == [], name
+        assert not any(str(settings.metrics_port) in port for port in published), name

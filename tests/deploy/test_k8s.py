@@ -63,6 +63,9 @@ def test_environment_is_what_the_settings_read_and_loads():
         assert annotations["prometheus.io/port"] == str(settings.metrics_port)
         if name == "gateway":
             assert ports["http"] == settings.http_port
+        # Pods must listen on their own address (processes default to loopback).
+        assert settings.metrics_bind_address == "0.0.0.0", name
+        assert name != "gateway" or settings.http_bind_address == "0.0.0.0"
 
 
 def test_secrets_come_from_a_secret_not_the_config_map():

@@ -35,6 +35,9 @@ def notify_env(monkeypatch, smtp_server):
         "NOTIFY_ROBOT_WINDOW_SECONDS": str(ROBOT_WINDOW_SECONDS),
         "NOTIFY_HTTP_TIMEOUT_SECONDS": "3",
         "NOTIFY_SMTP_TIMEOUT_SECONDS": "3",
+        # The robots' stand-ins listen on loopback (tests/notify/servers.py).
+        "NOTIFY_ROBOT_HOSTS": "127.0.0.1",
+        "NOTIFY_ROBOT_PRIVATE_NETWORKS": "true",
     }.items():
         monkeypatch.setenv(name, value)
 

@@ -93,8 +93,9 @@ class Robot:
     """One webhook's behaviour: which kind, its secret, and how many requests to refuse first."""
 
     def __init__(self, kind: str, secret: str | None = None, rate_limit_first: int = 0, http_429_first: int = 0,
-                 down: bool = False, errcode: int = 0, delay_seconds: float = 0.0):
+                 down: bool = False, errcode: int = 0, delay_seconds: float = 0.0, redirect_to: str | None = None):
         self.kind, self.secret, self.delay_seconds = kind, secret, delay_seconds
+        self.redirect_to = redirect_to  # answer 302 to this URL (a client that follows it comes back with a GET)
         self.rate_limit_first, self.http_429_first = rate_limit_first, http_429_first
         self.down, self.errcode = down, errcode
         self.requests: list[dict] = []  # every request, accepted or not
@@ -125,6 +126,12 @@ class _RobotHandler(BaseHTTPRequestHandler):
             robot.requests.append(request)
             seen = len(robot.requests)
         time.sleep(robot.delay_seconds)  # a slow webhook: the request is in flight meanwhile
+        if robot.redirect_to:
+            self.send_response(302)
+            self.send_header("Location", robot.redirect_to)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if robot.down:
             return self._answer(503, {"errcode": -1, "errmsg": "service unavailable"})
         if seen <= robot.http_429_first:
@@ -145,6 +152,8 @@ class _RobotHandler(BaseHTTPRequestHandler):
         with server.lock:
             robot.accepted.append(request)
         self._answer(200, {"errcode": 0, "errmsg": "ok"})
+
+    do_GET = do_POST  # recorded too: a sender that follows a redirect arrives with a GET
 
     @staticmethod
     def _signed(robot: Robot, query: dict) -> bool:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal
 
 from pydantic import Field
 
 from services.common.contracts.base import Event
 from services.common.contracts.period import Period
+from services.common.validation import IsoDate
 
 
 class _ActivityFacts(Event):
@@ -18,7 +18,7 @@ class _ActivityFacts(Event):
     member_id: uuid.UUID
     org_unit_id: uuid.UUID
     kind: str = Field(min_length=1, max_length=64)
-    occurred_on: date
+    occurred_on: IsoDate
     period: Period
     quantity: Decimal = Field(default=Decimal(1), ge=0, le=1000)
     # The valued sub-type where a rule prices it (an achievement's level, a meeting's type).
@@ -70,7 +70,7 @@ class ActivityDayScheduled(Event):
     day_id: uuid.UUID
     org_unit_id: uuid.UUID
     period: Period
-    held_on: date
+    held_on: IsoDate
 
 
 class ActivityKindAdded(Event):

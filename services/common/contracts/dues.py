@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from services.common.validation import IsoDate
 from typing import Literal
 
 from pydantic import Field
@@ -43,7 +43,7 @@ class DuesPaid(Event):
     period: str = Field(pattern=PERIOD)
     amount_fen: int
     kind: Literal["payment", "correction"]
-    paid_on: date
+    paid_on: IsoDate
     paid_fen: int
     due_fen: int | None = Field(default=None, ge=0)
 

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Literal
 
 from pydantic import Field
 
 from services.common.contracts.base import Event
+from services.common.validation import IsoDate
 
 PoliticalStatus = Literal["non_party", "applicant", "activist", "candidate", "probationary", "full"]
 PersonCategory = Literal["staff", "student"]
@@ -79,7 +79,7 @@ class MemberStatusChanged(Event):
     org_unit_id: uuid.UUID
     from_status: PoliticalStatus
     to_status: PoliticalStatus
-    effective_on: date
+    effective_on: IsoDate
 
 
 class MemberTransferred(Event):
@@ -89,7 +89,7 @@ class MemberTransferred(Event):
     member_id: uuid.UUID
     from_org_unit_id: uuid.UUID
     to_org_unit_id: uuid.UUID
-    effective_on: date
+    effective_on: IsoDate
 
 
 class MemberLeft(Event):
@@ -98,7 +98,7 @@ class MemberLeft(Event):
 
     member_id: uuid.UUID
     org_unit_id: uuid.UUID
-    left_on: date
+    left_on: IsoDate
     reason: str = Field(max_length=200)
 
 
@@ -109,7 +109,7 @@ class RoleAssigned(Event):
     member_id: uuid.UUID
     org_unit_id: uuid.UUID
     role: BranchRole
-    started_on: date
+    started_on: IsoDate
 
 
 class ActivistAssigned(Event):
@@ -121,7 +121,7 @@ class ActivistAssigned(Event):
     activist_id: uuid.UUID
     follower_id: uuid.UUID
     org_unit_id: uuid.UUID
-    assigned_on: date
+    assigned_on: IsoDate
 
 
 CommitmentResult = Literal["fulfilled", "partly", "not_fulfilled"]
@@ -137,8 +137,8 @@ class PioneerPostAssigned(Event):
     member_id: uuid.UUID
     org_unit_id: uuid.UUID
     title: str = Field(min_length=1, max_length=200)
-    started_on: date
-    ended_on: date | None = None
+    started_on: IsoDate
+    ended_on: IsoDate | None = None
 
 
 class CommitmentReviewed(Event):
@@ -152,5 +152,5 @@ class CommitmentReviewed(Event):
     org_unit_id: uuid.UUID
     year: int
     result: CommitmentResult
-    reviewed_on: date
+    reviewed_on: IsoDate
     reviewer_id: uuid.UUID | None = None

@@ -7,12 +7,12 @@ owns role assignments; notify does not know who holds which role).
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Literal
 
 from pydantic import Field
 
 from services.common.contracts.base import Event
+from services.common.validation import IsoDate
 
 PairingTargetKind = Literal["staff_non_party", "class", "student_member"]
 NeedStatus = Literal["open", "assigned", "resolved", "confirmed"]
@@ -29,8 +29,8 @@ class PairingFormed(Event):
     # The paired person, or None for a class (then `target_label` is the class's name).
     target_person_id: uuid.UUID | None = None
     target_label: str = Field(min_length=1, max_length=200)
-    started_on: date
-    next_due_on: date
+    started_on: IsoDate
+    next_due_on: IsoDate
 
 
 class PairingEnded(Event):
@@ -43,7 +43,7 @@ class PairingEnded(Event):
     mentor_id: uuid.UUID
     org_unit_id: uuid.UUID
     target_kind: PairingTargetKind
-    ended_on: date
+    ended_on: IsoDate
     reason: str = Field(min_length=1, max_length=200)
 
 
@@ -60,8 +60,8 @@ class PairingContactOverdue(Event):
     org_unit_id: uuid.UUID
     target_kind: PairingTargetKind
     target_label: str = Field(min_length=1, max_length=200)
-    due_on: date
-    on: date
+    due_on: IsoDate
+    on: IsoDate
     days_overdue: int = Field(ge=1)
     level: Literal["mentor", "secretary"]
     secretary_ids: list[uuid.UUID] = Field(default_factory=list)
@@ -73,7 +73,7 @@ class _NeedFacts(Event):
     title: str = Field(min_length=1, max_length=200)
     raised_by: uuid.UUID
     raised_by_name: str = Field(min_length=1, max_length=100)
-    raised_on: date
+    raised_on: IsoDate
 
 
 class NeedRaised(_NeedFacts):
@@ -103,7 +103,7 @@ class NeedConfirmed(_NeedFacts):
     source = "members"
     event_type = "need_confirmed"
 
-    closed_on: date
+    closed_on: IsoDate
     days_to_close: int = Field(ge=0)
 
 

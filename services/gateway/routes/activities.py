@@ -1,5 +1,6 @@
 from services.common.errors import InvalidInput
-from services.gateway.routing import int_arg, json_body, route
+from services.gateway.parsing import int_arg, json_body
+from services.gateway.routing import route
 
 
 class ActivitiesRoutes:

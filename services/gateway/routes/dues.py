@@ -1,6 +1,7 @@
 """Dues (党费): rate tables, bases, reliefs, assessments, payments, arrears and reports."""
 from services.gateway.routes.points import xlsx_route
-from services.gateway.routing import json_body, route
+from services.gateway.parsing import json_body
+from services.gateway.routing import route
 
 
 class DuesRoutes:

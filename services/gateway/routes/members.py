@@ -1,6 +1,7 @@
 from services.common.errors import InvalidInput
 from services.common.validation import parse_uuid
-from services.gateway.routing import int_arg, json_body, route
+from services.gateway.parsing import json_body, page_args
+from services.gateway.routing import route
 
 LIST_FILTERS = ("org_unit_id", "political_status", "category")
 
@@ -53,8 +54,7 @@ class MembersRoutes:
     @route("GET", "/v1/members")
     def list_members(self, request):
         query = {name: request.args[name] for name in LIST_FILTERS if request.args.get(name)}
-        query["limit"] = int_arg(request, "limit", 50)
-        query["offset"] = int_arg(request, "offset", 0)
+        query["limit"], query["offset"] = page_args(request)
         include_left = request.args.get("include_left", "false")
         if include_left not in ("true", "false"):
             raise InvalidInput.field("include_left", "expected true or false")

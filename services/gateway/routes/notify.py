@@ -1,13 +1,14 @@
 from services.common.errors import NotFound
 from services.common.validation import parse_uuid
-from services.gateway.routing import int_arg, json_body, route
+from services.gateway.parsing import json_body, page_args
+from services.gateway.routing import route
 
 
 class NotifyRoutes:
     @route("GET", "/v1/members/<member_id>/inbox")
     def member_inbox(self, request, member_id):
         self.visible_member(member_id)
-        return self.notify.inbox(member_id, int_arg(request, "limit", 50), int_arg(request, "offset", 0))
+        return self.notify.inbox(member_id, *page_args(request))
 
     @route("GET", "/v1/members/<member_id>/notification-preferences")
     def get_notification_preferences(self, request, member_id):
@@ -43,7 +44,7 @@ class NotifyRoutes:
     def notification_deliveries(self, request):
         return self.notify.deliveries(
             request.args.get("status"), request.args.get("channel"), request.args.get("person_id"),
-            int_arg(request, "limit", 50), int_arg(request, "offset", 0),
+            *page_args(request),
         )
 
     def tenant_org_unit(self, org_unit_id) -> None:

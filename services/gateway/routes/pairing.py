@@ -4,7 +4,8 @@ Rights are decided in members: officers and tenant admins manage pairings and as
 mentor reads their own pairings; a need is confirmed or reopened only by whoever raised it.
 """
 from services.common.errors import InvalidInput
-from services.gateway.routing import json_body, route
+from services.gateway.parsing import json_body
+from services.gateway.routing import route
 
 
 class PairingRoutes:

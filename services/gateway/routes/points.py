@@ -6,7 +6,8 @@ from werkzeug.wrappers import Response
 
 from services.common.errors import InvalidInput
 from services.gateway.errors import error_response
-from services.gateway.routing import authenticate, int_arg, json_body, route, start_request
+from services.gateway.parsing import check_request, int_arg, json_body
+from services.gateway.routing import authenticate, route, start_request
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -18,6 +19,7 @@ def xlsx_route(url: str):
         def entrypoint(self, request, **params):
             correlation_id = start_request(self, request)
             try:
+                check_request(self.limits, request, params)
                 authenticate(self, request, correlation_id)
                 filename, encoded = fn(self, request, **params)
             except Exception as exc:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from services.common.errors import InvalidInput, NotFound
+from services.common.exports import xlsx_row
 from services.members import lookups, models
 
 # Header in the file -> field. Chinese headers are what secretaries' spreadsheets use.
@@ -54,7 +55,11 @@ def _csv_rows(content: bytes) -> list[list]:
             text = content.decode("gb18030")  # what Excel on a Chinese Windows saves
         except UnicodeDecodeError:
             raise InvalidInput.field("content", "CSV is neither UTF-8 nor GB18030 text") from None
-    return list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return list(reader)
+    except csv.Error as exc:  # a cell over the csv module's field limit, a stray quote, ...
+        raise InvalidInput.field("content", f"CSV line {reader.line_num}: {exc}") from None
 
 
 def _xlsx_rows(content: bytes) -> list[list]:
@@ -114,12 +119,12 @@ def export_roster(session, tenant_id: uuid.UUID, org_unit_id: uuid.UUID) -> byte
         followers.setdefault(r.activist_id, r.external_no)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("花名册")
-    sheet.append([h for h, _ in COLUMNS])
+    sheet.append(xlsx_row(sheet, [h for h, _ in COLUMNS]))
     rows = session.execute(select(people).where(people.c.tenant_id == tenant_id, people.c.org_unit_id.in_(unit_ids),
                                                 people.c.left_at.is_(None)).order_by(people.c.external_no))
     for row in rows:
         values = _exported(row, names[row.org_unit_id], followers.get(row.id))
-        sheet.append([values[f] for _, f in COLUMNS])
+        sheet.append(xlsx_row(sheet, [values[f] for _, f in COLUMNS]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

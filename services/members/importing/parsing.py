@@ -73,6 +73,9 @@ def _translate(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     for field, text in raw.items():
         if text is None:
             continue
+        if "\x00" in text:  # PostgreSQL stores no NUL in text
+            problems.append((field, "must not contain a NUL character"))
+            continue
         if field in CHOICES:
             table, expected = CHOICES[field]
             if text not in table:

@@ -3,11 +3,11 @@ be a mentor, which target fits which kind) are checked in pairings.py and needs.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from pydantic import Field, model_validator
 
 from services.common.contracts.pairing import PairingTargetKind
+from services.common.validation import IsoDate
 from services.members.schemas import Strict
 
 
@@ -17,11 +17,11 @@ class PairingCreate(Strict):
     # A person for staff_non_party and student_member; a class's name for class.
     target_person_id: uuid.UUID | None = None
     target_class: str | None = Field(default=None, min_length=1, max_length=200)
-    started_on: date | None = Field(default=None, description="the tenant's today when left out")
+    started_on: IsoDate | None = Field(default=None, description="the tenant's today when left out")
 
 
 class PairingEnd(Strict):
-    ended_on: date | None = None
+    ended_on: IsoDate | None = None
     reason: str = Field(min_length=1, max_length=200)
 
 
@@ -30,7 +30,7 @@ class PairingChange(Strict):
 
     target_person_id: uuid.UUID | None = None
     target_class: str | None = Field(default=None, min_length=1, max_length=200)
-    changed_on: date | None = None
+    changed_on: IsoDate | None = None
     reason: str = Field(default="target changed", min_length=1, max_length=200)
 
 
@@ -46,7 +46,7 @@ class PairingSettingsIn(Strict):
 
 
 class ScanRequest(Strict):
-    on: date | None = Field(default=None, description="the day to scan as; each tenant's today when left out")
+    on: IsoDate | None = Field(default=None, description="the day to scan as; each tenant's today when left out")
 
 
 class NeedCreate(Strict):
@@ -56,7 +56,7 @@ class NeedCreate(Strict):
     raised_by: uuid.UUID | None = None
     pairing_id: uuid.UUID | None = None
     activity_id: uuid.UUID | None = Field(default=None, description="the contact it was raised in")
-    raised_on: date | None = None
+    raised_on: IsoDate | None = None
 
 
 class NeedAssign(Strict):
