@@ -58,7 +58,20 @@ def _bounded_int(digits: str) -> int:
     return int(digits) if len(digits) <= _MAX_INT_DIGITS else INT64_MAX + 1
 
 
+_BODY_KEY = "branch_rhythm.body"
+
+
 def read_body(request) -> bytes:
+    """The request's body, read once within the size limit and kept for whoever reads it next
+    (the write's fingerprint and the route's JSON both need it; the stream can be read once)."""
+    cached = request.environ.get(_BODY_KEY)
+    if cached is not None:
+        return cached
+    request.environ[_BODY_KEY] = body = _read_limited(request)
+    return body
+
+
+def _read_limited(request) -> bytes:
     limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         raise PayloadTooLarge(f"body: larger than {limit} bytes", [{"field": "body", "reason": f"larger than {limit} bytes"}])
