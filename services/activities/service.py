@@ -4,7 +4,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from services.activities import activity_days, activity_log, approval, four_duties, kinds, models, read_model, schemas
+from services.activities import (
+    activity_days, activity_log, approval, check_in, four_duties, kinds, leave, meeting_rules, meetings, models,
+    read_model, schemas,
+)
 from services.activities.gauges import refresh_four_duties
 from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput
@@ -25,6 +28,13 @@ def _period(value) -> str:
     return str(value)
 
 
+def _period_prefix(value) -> str:
+    """A year (YYYY) or a month (YYYY-MM)."""
+    if value is None or not (re.fullmatch(r"^\d{4}$", str(value)) or re.fullmatch(schemas.PERIOD, str(value))):
+        raise InvalidInput.field("period", "expected YYYY or YYYY-MM")
+    return str(value)
+
+
 class ActivitiesService(RosterFollower):
     name = "activities"
     roster_handlers = read_model
@@ -37,6 +47,8 @@ class ActivitiesService(RosterFollower):
     metrics = EntrypointMetrics()
     gauges = BusinessGauges(refresh_four_duties)
     log_context = LogContext()
+    # Read once when the service starts, so a bad value stops it at once, naming the variable.
+    check_in_window = meeting_rules.CheckInWindow.from_env()
 
     def _require_officer(self) -> None:
         if not self.caller.is_officer:
@@ -200,3 +212,73 @@ class ActivitiesService(RosterFollower):
         period = _period(period)
         with self.db.reader() as session:
             return four_duties.branch_four_duties(session, self.caller.tenant_id, unit, period)
+
+    # --- meetings ------------------------------------------------------------------------------
+
+    @rpc
+    def plan_meeting(self, payload: dict) -> dict:
+        data = validate(schemas.MeetingCreate, payload)
+        with self.db.transaction() as uow:
+            return meetings.plan(uow, self.caller.tenant_id, data, self.caller)
+
+    @rpc
+    def get_meeting(self, meeting_id) -> dict:
+        meeting_id = parse_uuid(meeting_id, "meeting_id")
+        with self.db.reader() as session:
+            return meetings.read(session, self.caller.tenant_id, meeting_id, self.caller)
+
+    @rpc
+    def list_meetings(self, org_unit_id, period) -> list[dict]:
+        unit = parse_uuid(org_unit_id, "org_unit_id")
+        prefix = _period_prefix(period)
+        with self.db.reader() as session:
+            return meetings.list_for_unit(session, self.caller.tenant_id, unit, prefix)
+
+    @rpc
+    def check_in(self, meeting_id, payload: dict) -> dict:
+        meeting_id = parse_uuid(meeting_id, "meeting_id")
+        data = validate(schemas.CheckIn, payload)
+        if self.caller.caller_id is None:
+            raise Forbidden("check-in is by the attendee's own account")
+        with self.db.transaction() as uow:
+            return check_in.check_in(uow, self.caller.tenant_id, meeting_id, data, self.caller, self.check_in_window)
+
+    @rpc
+    def record_meeting_attendance(self, meeting_id, payload: dict) -> dict:
+        self._require_officer()
+        meeting_id = parse_uuid(meeting_id, "meeting_id")
+        data = validate(schemas.AttendanceList, payload)
+        with self.db.transaction() as uow:
+            return check_in.record_list(uow, self.caller.tenant_id, meeting_id, data, self.caller,
+                                        self.check_in_window)
+
+    @rpc
+    def ask_leave(self, meeting_id, payload: dict) -> dict:
+        meeting_id = parse_uuid(meeting_id, "meeting_id")
+        data = validate(schemas.LeaveRequest, payload)
+        if self.caller.caller_id is None:
+            raise Forbidden("leave is asked by the attendee's own account")
+        with self.db.transaction() as uow:
+            return leave.ask(uow, self.caller.tenant_id, meeting_id, data, self.caller)
+
+    @rpc
+    def decide_leave(self, meeting_id, payload: dict) -> dict:
+        self._require_officer()
+        meeting_id = parse_uuid(meeting_id, "meeting_id")
+        data = validate(schemas.LeaveDecision, payload)
+        with self.db.transaction() as uow:
+            return leave.decide(uow, self.caller.tenant_id, meeting_id, data, self.caller)
+
+    @rpc
+    def write_minutes(self, meeting_id, payload: dict) -> dict:
+        self._require_officer()
+        meeting_id = parse_uuid(meeting_id, "meeting_id")
+        data = validate(schemas.Minutes, payload)
+        with self.db.transaction() as uow:
+            return meetings.write_minutes(uow, self.caller.tenant_id, meeting_id, data, self.caller)
+
+    @rpc
+    def close_meeting(self, meeting_id) -> dict:
+        self._require_officer()
+        meeting_id = parse_uuid(meeting_id, "meeting_id")
+        return self.db.once_per_request(lambda uow: meetings.close(uow, self.caller.tenant_id, meeting_id, self.caller))
