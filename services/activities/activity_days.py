@@ -40,21 +40,29 @@ def day_dict(row) -> dict:
 def schedule_year(uow: UnitOfWork, tenant_id: uuid.UUID, data: ScheduleDays) -> list[dict]:
     """Create the missing 4th Thursdays of a year; months already scheduled (or moved) are kept."""
     zone = data.timezone or tenant_timezone(uow.session, tenant_id)
-    for month in range(1, 13):
-        held_on = fourth_thursday(data.year, month)
+    schedule_days(uow, tenant_id, data.org_unit_id, [fourth_thursday(data.year, m) for m in range(1, 13)], zone)
+    return list_days(uow.session, tenant_id, data.org_unit_id, data.year)
+
+
+def schedule_days(uow: UnitOfWork, tenant_id, org_unit_id, days: list[date], zone: str) -> int:
+    """An activity day on each of `days` whose month has none yet, announced by activity_day_scheduled;
+    how many were created. Idempotent: the unique (tenant, unit, month) decides, whoever comes first."""
+    created = 0
+    for held_on in days:
         day_id = new_id()
-        created = uow.session.execute(insert(models.meetings).values(
-            id=day_id, tenant_id=tenant_id, org_unit_id=data.org_unit_id, kind=meeting_rules.ACTIVITY_DAY,
+        inserted = uow.session.execute(insert(models.meetings).values(
+            id=day_id, tenant_id=tenant_id, org_unit_id=org_unit_id, kind=meeting_rules.ACTIVITY_DAY,
             title=f"主题党日 {period_of(held_on)}", period=period_of(held_on), held_on=held_on,
             starts_at=local_start(held_on, STARTS_AT, zone), timezone=zone,
             check_in_code=meeting_rules.new_check_in_code(), status=meeting_rules.PLANNED,
         ).on_conflict_do_nothing(
             index_elements=["tenant_id", "org_unit_id", "period"], index_where=text("kind = 'activity_day'"),
         ).returning(models.meetings.c.id)).first()
-        if created is not None:
-            uow.publish(ActivityDayScheduled(tenant_id=tenant_id, day_id=day_id, org_unit_id=data.org_unit_id,
+        if inserted is not None:
+            created += 1
+            uow.publish(ActivityDayScheduled(tenant_id=tenant_id, day_id=day_id, org_unit_id=org_unit_id,
                                              period=period_of(held_on), held_on=held_on))
-    return list_days(uow.session, tenant_id, data.org_unit_id, data.year)
+    return created
 
 
 def list_days(session, tenant_id, org_unit_id, year: int) -> list[dict]:

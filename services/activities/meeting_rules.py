@@ -160,3 +160,52 @@ def new_check_in_code() -> str:
     """Six characters read aloud or shown on a screen: no 0/O or 1/I to confuse."""
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     return "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+# 三会一课: how often each kind is due, by default; a branch stores its own (meeting_norms).
+FREQUENCIES = ("monthly", "quarterly", "yearly", "none")
+DEFAULT_NORMS = {"branch_general_meeting": "quarterly", "committee_meeting": "monthly",
+                 "group_meeting": "monthly", "party_lecture": "quarterly"}
+
+
+def quarter_months(quarter: str) -> list[str]:
+    """'2026-Q4' -> ['2026-10', '2026-11', '2026-12']."""
+    year, number = int(quarter[:4]), int(quarter[-1])
+    return [f"{year:04d}-{month:02d}" for month in range(3 * number - 2, 3 * number + 1)]
+
+
+def _slots(frequency: str, quarter: str) -> list[tuple[str, list[str]]]:
+    """The stretches of a quarter in which one meeting is due: (label, months) each."""
+    months = quarter_months(quarter)
+    if frequency == "monthly":
+        return [(m, [m]) for m in months]
+    if frequency == "quarterly":
+        return [(quarter, months)]
+    if frequency == "yearly":
+        # A yearly meeting is judged in the year's last quarter, over the whole year.
+        year = quarter[:4]
+        return [(year, [f"{year}-{m:02d}" for m in range(1, 13)])] if quarter.endswith("Q4") else []
+    return []
+
+
+def compliance(norms: dict[str, str], quarter: str, branch, groups: list,
+               held: list[tuple[str, object, str, str]]) -> list[dict]:
+    """What a branch held of each 三会一课 kind in a quarter and what is missing.
+
+    `held` is (kind, org unit, period, meeting id) of the meetings that took place; a group
+    meeting is due from each group, the others from the branch. One row per kind and unit, with
+    each slot (a month, the quarter, the year) and the meetings held in it; `missing` names the
+    slots with none.
+    """
+    rows = []
+    for kind, frequency in norms.items():
+        units = groups if kind == "group_meeting" else [branch]
+        for unit in units:
+            slots = []
+            for label, months in _slots(frequency, quarter):
+                ids = [meeting for k, u, period, meeting in held if k == kind and u == unit and period in months]
+                slots.append({"slot": label, "held": [str(i) for i in ids]})
+            rows.append({"kind": kind, "kind_zh": MEETING_KINDS[kind], "org_unit_id": str(unit),
+                         "frequency": frequency, "slots": slots,
+                         "missing": [s["slot"] for s in slots if not s["held"]]})
+    return rows

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, PrimaryKeyConstraint, Date, DateTime, Index, MetaData, Numeric, String, Table, Text, UniqueConstraint, func, text,
+    Boolean, Column, PrimaryKeyConstraint, Date, DateTime, Index, Integer, MetaData, Numeric, String, Table, Text, UniqueConstraint, func, text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -71,6 +71,29 @@ meetings = Table(
     Index("ix_meetings_tenant_unit_period", "tenant_id", "org_unit_id", "period"),
     Index("uq_meetings_activity_day", "tenant_id", "org_unit_id", "period", unique=True,
           postgresql_where=text("kind = 'activity_day'")),
+)
+
+# Each (tenant, branch, year) whose activity days were scheduled without anybody asking: claimed
+# in the transaction that schedules them, so each year is scheduled once across replicas.
+activity_day_years = Table(
+    "activity_day_years", metadata,
+    Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    Column("org_unit_id", UUID(as_uuid=True), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("scheduled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("tenant_id", "org_unit_id", "year", name="pk_activity_day_years"),
+)
+
+# A branch's own 三会一课 frequencies, over the defaults in meeting_rules.DEFAULT_NORMS.
+meeting_norms = Table(
+    "meeting_norms", metadata,
+    Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    Column("org_unit_id", UUID(as_uuid=True), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("frequency", String(16), nullable=False),
+    Column("updated_by", UUID(as_uuid=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("tenant_id", "org_unit_id", "kind", name="pk_meeting_norms"),
 )
 
 # Who a meeting expects, and what became of each: invited, checked in, on leave (asked, then

@@ -179,3 +179,11 @@ class Minutes(_Input):
     @classmethod
     def _evidence(cls, value: list[str]) -> list[str]:
         return _evidence_references(value)
+
+
+class NormsUpdate(_Input):
+    """How often a branch holds each kind (三会一课): monthly, quarterly, yearly or none."""
+
+    norms: dict[Literal["branch_general_meeting", "committee_meeting", "group_meeting", "party_lecture",
+                        "org_life_meeting", "forum"],
+                Literal["monthly", "quarterly", "yearly", "none"]] = Field(min_length=1)

@@ -1,11 +1,15 @@
 """The activities service: the catalogue of kinds, the activity log, approval and activity days."""
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
+from datetime import datetime, timezone
+
+from nameko.timer import timer
 
 from services.activities import (
-    activity_days, activity_log, approval, check_in, four_duties, kinds, leave, meeting_rules, meetings, models,
+    activity_day_schedule, activity_days, org_life_norms, activity_log, approval, check_in, four_duties, kinds, leave, meeting_rules, meetings, models,
     read_model, schemas,
 )
 from services.activities.gauges import refresh_four_duties
@@ -20,6 +24,9 @@ from services.common.roster import RosterFollower
 from services.common.rpc import RpcClient, rpc
 from services.common.tenancy import CallerContext
 from services.common.validation import parse_uuid, validate
+
+
+log = logging.getLogger(__name__)
 
 
 def _period(value) -> str:
@@ -37,7 +44,7 @@ def _period_prefix(value) -> str:
 
 class ActivitiesService(RosterFollower):
     name = "activities"
-    roster_handlers = read_model
+    roster_handlers = activity_day_schedule.ROSTER_HANDLERS
 
     db = Database(models.metadata)
     retention = Retention(models.metadata)
@@ -171,6 +178,31 @@ class ActivitiesService(RosterFollower):
         with self.db.transaction() as uow:
             return activity_days.schedule_year(uow, self.caller.tenant_id, data)
 
+    @timer(interval=activity_day_schedule.INTERVAL_SECONDS)
+    def schedule_activity_day_years(self) -> int:
+        """Each open branch's activity days for this year and the next, once per (tenant, branch,
+        year) whichever replica comes first; a failure is retried next tick."""
+        now = datetime.now(timezone.utc)
+        with self.db.reader() as session:
+            due = activity_day_schedule.due(session, now)
+        created = 0
+        for tenant_id, branch_id in due:
+            try:
+                with self.db.transaction() as uow:
+                    created += activity_day_schedule.run(uow, tenant_id, branch_id, now)
+            except Exception:
+                log.exception("scheduling the activity days of branch %s failed; next tick retries", branch_id)
+        return created
+
+    @rpc
+    def activity_days_missing(self, period) -> list[dict]:
+        """Open branches with no activity day in the month (YYYY-MM), or in a month of the year (YYYY)."""
+        self._require_officer()
+        prefix = _period_prefix(period)
+        months = [prefix] if len(prefix) == 7 else [f"{prefix}-{m:02d}" for m in range(1, 13)]
+        with self.db.reader() as session:
+            return activity_day_schedule.missing(session, self.caller.tenant_id, months)
+
     @rpc
     def list_activity_days(self, org_unit_id, year) -> list[dict]:
         unit = parse_uuid(org_unit_id, "org_unit_id")
@@ -282,3 +314,28 @@ class ActivitiesService(RosterFollower):
         self._require_officer()
         meeting_id = parse_uuid(meeting_id, "meeting_id")
         return self.db.once_per_request(lambda uow: meetings.close(uow, self.caller.tenant_id, meeting_id, self.caller))
+
+    # --- 三会一课 norms and compliance ---------------------------------------------------------
+
+    @rpc
+    def meeting_norms(self, org_unit_id) -> dict:
+        unit = parse_uuid(org_unit_id, "org_unit_id")
+        with self.db.reader() as session:
+            return org_life_norms.read_norms(session, self.caller.tenant_id, unit)
+
+    @rpc
+    def save_meeting_norms(self, org_unit_id, payload: dict) -> dict:
+        self._require_officer()
+        unit = parse_uuid(org_unit_id, "org_unit_id")
+        data = validate(schemas.NormsUpdate, payload)
+        with self.db.transaction() as uow:
+            return org_life_norms.save_norms(uow, self.caller.tenant_id, unit, data, self.caller)
+
+    @rpc
+    def org_life_compliance(self, org_unit_id, quarter) -> dict:
+        self._require_officer()
+        unit = parse_uuid(org_unit_id, "org_unit_id")
+        if quarter is None or not re.fullmatch(r"\d{4}-Q[1-4]", str(quarter)):
+            raise InvalidInput.field("quarter", "expected YYYY-Qn, e.g. 2026-Q4")
+        with self.db.reader() as session:
+            return org_life_norms.compliance_view(session, self.caller.tenant_id, unit, quarter)

@@ -78,3 +78,29 @@ def test_check_in_codes_avoid_characters_read_wrongly():
     codes = {rules.new_check_in_code() for _ in range(50)}
     assert all(len(c) == 6 and not set(c) & set("01OI") for c in codes)
     assert len(codes) > 40
+
+
+def test_a_year_scheduled_mid_year_starts_today():
+    from datetime import date
+
+    from services.activities.activity_day_schedule import days_from
+    assert days_from(2026, date(2026, 11, 26)) == [date(2026, 11, 26), date(2026, 12, 24)]
+    assert len(days_from(2027, date(2026, 11, 30))) == 12
+
+
+def test_compliance_names_each_slot_of_the_quarter_without_a_meeting():
+    norms = dict(rules.DEFAULT_NORMS)
+    held = [("branch_general_meeting", "b", "2026-11", 1), ("committee_meeting", "b", "2026-10", 2),
+            ("committee_meeting", "b", "2026-12", 3), ("group_meeting", "g1", "2026-10", 4),
+            ("group_meeting", "g1", "2026-11", 5), ("group_meeting", "g1", "2026-12", 6),
+            ("party_lecture", "b", "2026-07", 7)]
+    rows = {(r["kind"], r["org_unit_id"]): r for r in rules.compliance(norms, "2026-Q4", "b", ["g1", "g2"], held)}
+    assert {k: r["missing"] for k, r in rows.items()} == {
+        ("branch_general_meeting", "b"): [], ("committee_meeting", "b"): ["2026-11"],
+        ("group_meeting", "g1"): [], ("group_meeting", "g2"): ["2026-10", "2026-11", "2026-12"],
+        ("party_lecture", "b"): ["2026-Q4"]}
+    assert rows[("committee_meeting", "b")]["slots"][2] == {"slot": "2026-12", "held": ["3"]}
+    # Data, not code: a branch's own frequencies change what is due.
+    yearly = rules.compliance({"party_lecture": "yearly", "forum": "none"}, "2026-Q4", "b", [], held)
+    assert [(r["kind"], r["missing"]) for r in yearly] == [("party_lecture", []), ("forum", [])]
+    assert rules.quarter_months("2026-Q1") == ["2026-01", "2026-02", "2026-03"]

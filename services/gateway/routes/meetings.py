@@ -39,3 +39,15 @@ class MeetingsRoutes:
     @route("POST", "/v1/meetings/<meeting_id>/close")
     def close_meeting(self, request, meeting_id):
         return self.activities.close_meeting(meeting_id)
+
+    @route("GET", "/v1/org-units/<org_unit_id>/meeting-norms")
+    def meeting_norms(self, request, org_unit_id):
+        return self.activities.meeting_norms(org_unit_id)
+
+    @route("PUT", "/v1/org-units/<org_unit_id>/meeting-norms")
+    def save_meeting_norms(self, request, org_unit_id):
+        return self.activities.save_meeting_norms(org_unit_id, json_body(request))
+
+    @route("GET", "/v1/org-units/<org_unit_id>/org-life-compliance")
+    def org_life_compliance(self, request, org_unit_id):
+        return self.activities.org_life_compliance(org_unit_id, request.args.get("quarter"))

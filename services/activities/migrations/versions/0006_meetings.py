@@ -1,4 +1,5 @@
-"""meetings and their attendees; activity days become meetings of kind activity_day
+"""meetings and their attendees; activity days become meetings of kind activity_day; the years
+of activity days scheduled without anybody asking; the branches' 三会一课 norms
 
 Revision ID: 0006
 Revises: 0005
@@ -60,6 +61,24 @@ def upgrade() -> None:
         sa.Column('leave_refusal', sa.String(length=500), nullable=True),
         sa.PrimaryKeyConstraint('meeting_id', 'member_id', name='pk_meeting_attendees'),
     )
+    op.create_table(
+        'activity_day_years',
+        sa.Column('tenant_id', sa.UUID(), nullable=False),
+        sa.Column('org_unit_id', sa.UUID(), nullable=False),
+        sa.Column('year', sa.Integer(), nullable=False),
+        sa.Column('scheduled_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.PrimaryKeyConstraint('tenant_id', 'org_unit_id', 'year', name='pk_activity_day_years'),
+    )
+    op.create_table(
+        'meeting_norms',
+        sa.Column('tenant_id', sa.UUID(), nullable=False),
+        sa.Column('org_unit_id', sa.UUID(), nullable=False),
+        sa.Column('kind', sa.String(length=32), nullable=False),
+        sa.Column('frequency', sa.String(length=16), nullable=False),
+        sa.Column('updated_by', sa.UUID(), nullable=True),
+        sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.PrimaryKeyConstraint('tenant_id', 'org_unit_id', 'kind', name='pk_meeting_norms'),
+    )
     op.create_index('ix_meeting_attendees_tenant_member', 'meeting_attendees', ['tenant_id', 'member_id'])
     # Every activity day scheduled so far becomes its meeting, with the same id (the activities
     # recorded on it keep pointing at it), starting at 14:30 local time; the code is drawn per row.
@@ -97,6 +116,8 @@ def downgrade() -> None:
         SELECT id, tenant_id, org_unit_id, period, held_on, timezone, moved_reason, created_at
         FROM meetings WHERE kind = 'activity_day'
     """)
+    op.drop_table('meeting_norms')
+    op.drop_table('activity_day_years')
     op.drop_table('meeting_attendees')
     op.drop_index('uq_meetings_activity_day', table_name='meetings', postgresql_where=sa.text("kind = 'activity_day'"))
     op.drop_index('ix_meetings_tenant_unit_period', table_name='meetings')
