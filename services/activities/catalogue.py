@@ -65,9 +65,10 @@ class OrgLife(Details):
 
 
 class MeetingAbsence(Details):
-    """Absent from a meeting without leave, recorded when it closed."""
+    """Absent from a meeting without leave, recorded when it closed (an activity day's absence is
+    also deducted by the month close, as before)."""
 
-    meeting: MeetingType
+    meeting: MeetingType | Literal["activity_day"]
     meeting_id: str = Field(min_length=36, max_length=36)
 
 

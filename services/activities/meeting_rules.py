@@ -131,9 +131,9 @@ def closing_facts(meeting_kind: str, attendees: list[tuple[object, str, bool]],
 
     Guests earn nothing. Still `invited` at close is absent; a pending leave blocks the close (an
     officer decides it first). An activity day logs attendance and leave as today's activity-day
-    kinds; its absence is priced by points' month close, as before (nothing logged here). Other
-    meetings log attendance as org_life and absence as `meeting_absence`, which the rule set prices
-    (nothing by default). A member already counted for this meeting (logged by hand naming it, or
+    kinds, other meetings attendance as org_life (their approved leave logs nothing). Absence is
+    logged as `meeting_absence`, which the rule set prices (nothing by default); an activity day's
+    absence is also deducted by points' month close, as before. A member already counted for this meeting (logged by hand naming it, or
     recorded on the activity day) is not logged again.
     """
     pending = [member for member, status, _ in attendees if status == LEAVE_REQUESTED]
@@ -152,7 +152,7 @@ def closing_facts(meeting_kind: str, attendees: list[tuple[object, str, bool]],
 
 def _activity_kind(meeting_kind: str, status: str) -> str | None:
     if meeting_kind == ACTIVITY_DAY:
-        return {CHECKED_IN: "activity_day_attendance", EXCUSED: "activity_day_leave"}.get(status)
+        return {CHECKED_IN: "activity_day_attendance", EXCUSED: "activity_day_leave", ABSENT: "meeting_absence"}.get(status)
     return {CHECKED_IN: "org_life", ABSENT: "meeting_absence"}.get(status)
 
 

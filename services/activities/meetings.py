@@ -6,8 +6,9 @@ activity row and in the details), not as a new meeting_attended/meeting_absent e
 already prices activities by kind and rule set (activity-day attendance +3, org_life +1, an
 activity day missed without leave −3 at month close), notify already tells the member, and the
 unique (meeting, member) on the activity row makes "logged by hand naming the meeting and by the
-meeting" count once without points knowing meetings at all. Absence from another meeting is
-logged as `meeting_absence`, priced 0 unless a branch's rule set gives it a price.
+meeting" count once without points knowing meetings at all. Absence is logged as
+`meeting_absence`, priced 0 unless a branch's rule set gives it a price (an activity day's absence
+is still deducted −3 by the month close, which finds no attendance or leave for the month).
 """
 from __future__ import annotations
 
@@ -213,6 +214,8 @@ def _entry(meeting: dict, record: dict, fact: rules.AttendanceFact) -> tuple[dic
 
 def activity_details(meeting: dict, kind: str, leave_reason: str | None = None) -> dict:
     """The details of the activity a meeting's attendance is logged as (as its kind validates them)."""
+    if kind == "meeting_absence":
+        return {"meeting": rules.ORG_LIFE_MEETING.get(meeting["kind"], meeting["kind"]), "meeting_id": str(meeting["id"])}
     if meeting["kind"] == rules.ACTIVITY_DAY:
         return {"activity_day_id": str(meeting["id"]),
                 "leave_reason": leave_reason if kind == "activity_day_leave" else None}

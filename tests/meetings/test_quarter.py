@@ -11,7 +11,7 @@ What happens, and the figures worked out by hand below:
 | branch general meeting 08-05    | in +1   | in +1  | absent 0 (recorded) | in +1 |
 | committee meeting 08-12         | in +1   | in +1  |        |                |
 | group meeting 08-19             |         |        |        | in +1          |
-| activity day 08-27              | in +3   | leave 0 | absent (by default at close) | in +3 |
+| activity day 08-27              | in +3   | leave 0 | absent 0 (by default at close) | in +3 |
 | month close 2026-08             | −8 (4 duties) | −8 | −8 −3 (activity day) | −8 |
 | committee meeting 09-09         | in +1   | in +1  |        |                |
 | group meeting 09-16             |         |        |        | absent 0       |
@@ -92,6 +92,10 @@ def test_a_quarter_of_a_branch(api, db_engine):
     # Counted once: 李华's own log of the July group meeting and the meeting's close make one org_life.
     lihua = b.admin.ok("GET", f"/v1/members/{b.people['李华']}/activities?period=2026-07")
     assert sorted(a["kind"] for a in lihua) == ["activity_day_attendance", "org_life"]
+    # 王强's two absences in August are recorded (at 0), the activity day's priced −3 by the close.
+    wang = b.admin.ok("GET", f"/v1/members/{b.people['王强']}/activities?period=2026-08")
+    assert sorted((a["kind"], a["details"]["meeting"]) for a in wang) == [
+        ("meeting_absence", "activity_day"), ("meeting_absence", "branch_meeting")]
 
     # 三会一课 compliance: only the Party lecture is missing.
     view = b.secretary.ok("GET", f"/v1/org-units/{b.branch}/org-life-compliance?quarter=2026-Q3")

@@ -67,9 +67,10 @@ def test_a_close_logs_one_fact_per_attendee_who_earns_or_loses_and_none_for_gues
                                                       ("d", "meeting_absence")]
     assert absent == ["c"]
     facts, absent = rules.closing_facts(rules.ACTIVITY_DAY, attendees, already_counted=set())
-    # An activity day's absence is priced by the month close (−3), as before: nothing logged for it.
-    assert [(f.member_id, f.kind) for f in facts] == [("a", "activity_day_attendance"), ("b", "activity_day_leave"),
-                                                      ("h", "activity_day_attendance")]
+    # An activity day's absence is recorded too; the month close deducts its −3, as before.
+    assert [(f.member_id, f.kind) for f in facts] == [
+        ("a", "activity_day_attendance"), ("b", "activity_day_leave"), ("c", "meeting_absence"),
+        ("d", "meeting_absence"), ("h", "activity_day_attendance")]
     with pytest.raises(Conflict, match="leave request"):
         rules.closing_facts("forum", [("a", rules.LEAVE_REQUESTED, False)], set())
 
