@@ -17,7 +17,7 @@ from services.activities.meetings import activity_details, attendees, local_star
 from services.activities.read_model import tenant_timezone, tree
 from services.activities.schemas import ActivityCreate, Attendance, MoveDay, ScheduleDays
 from services.common.contracts.activities import ActivityDayScheduled
-from services.common.db import UnitOfWork, new_id
+from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.tenancy import Caller
 
@@ -34,7 +34,8 @@ def fourth_thursday(year: int, month: int) -> date:
 def day_dict(row) -> dict:
     get = row.get if isinstance(row, dict) else row._mapping.get
     return {"id": str(get("id")), "org_unit_id": str(get("org_unit_id")), "period": get("period"),
-            "held_on": get("held_on").isoformat(), "timezone": get("timezone"), "moved_reason": get("moved_reason")}
+            "held_on": get("held_on").isoformat(), "timezone": get("timezone"), "moved_reason": get("moved_reason"),
+            "moves": get("moves") or []}
 
 
 def schedule_year(uow: UnitOfWork, tenant_id: uuid.UUID, data: ScheduleDays) -> list[dict]:
@@ -84,15 +85,19 @@ def _day(session, tenant_id, day_id, *, lock: bool = False) -> dict:
 
 
 def move_day(uow: UnitOfWork, tenant_id, day_id, data: MoveDay, caller: Caller) -> dict:
-    """A new date within the same month; the same meeting (its id, attendance and check-ins kept)."""
+    """A new date within the same month; the same meeting (its id, attendance and check-ins kept),
+    with the move added to its history."""
     day = _day(uow.session, tenant_id, day_id, lock=True)
     caller.require_manages(day["org_unit_id"])
     if period_of(data.held_on) != day["period"]:
         raise InvalidInput.field("held_on", f"must stay within {day['period']}")
     at = day["starts_at"].astimezone(ZoneInfo(day["timezone"])).time()
-    day.update(held_on=data.held_on, moved_reason=data.reason, starts_at=local_start(data.held_on, at, day["timezone"]))
+    moves = [*day["moves"], {"from": day["held_on"].isoformat(), "to": data.held_on.isoformat(), "reason": data.reason,
+                             "by": str(caller.caller_id) if caller.caller_id else None, "at": utcnow().isoformat()}]
+    day.update(held_on=data.held_on, moved_reason=data.reason, moves=moves,
+               starts_at=local_start(data.held_on, at, day["timezone"]))
     uow.session.execute(models.meetings.update().where(models.meetings.c.id == day_id).values(
-        held_on=day["held_on"], moved_reason=data.reason, starts_at=day["starts_at"]))
+        held_on=day["held_on"], moved_reason=data.reason, starts_at=day["starts_at"], moves=moves))
     uow.publish(ActivityDayScheduled(tenant_id=tenant_id, day_id=day_id, org_unit_id=day["org_unit_id"],
                                      period=day["period"], held_on=data.held_on))
     return day_dict(day)

@@ -51,6 +51,7 @@ def meeting_dict(row: dict, attendees: dict | None = None, *, with_code: bool = 
         "held_on": row["held_on"].isoformat(), "starts_at": row["starts_at"].astimezone(zone).isoformat(),
         "timezone": row["timezone"], "place": row["place"], "agenda": row["agenda"], "status": row["status"],
         "minutes": row["minutes"], "evidence": row["evidence"], "moved_reason": row["moved_reason"],
+        "moves": row["moves"],
     }
     if with_code:
         shown["check_in_code"] = row["check_in_code"]

@@ -62,6 +62,8 @@ meetings = Table(
     Column("check_in_code", String(8), nullable=False),
     Column("status", String(16), nullable=False),
     Column("moved_reason", String(500)),
+    # Every move of its date, oldest first: {from, to, reason, by, at}.
+    Column("moves", JSONB, nullable=False, server_default="[]"),
     Column("minutes", Text),
     Column("evidence", JSONB, nullable=False, server_default="[]"),
     Column("created_by", UUID(as_uuid=True)),

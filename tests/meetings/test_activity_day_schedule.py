@@ -33,6 +33,8 @@ def test_a_new_branch_has_its_days_for_this_year_and_the_next(api):
         "held_on": f"{today.year + 1}-06-18", "reason": "端午"})
     again = admin.ok("POST", "/v1/activity-days", 201, json={"org_unit_id": branch, "year": today.year + 1})
     assert [d for d in again if d["id"] == june["id"]] == [moved] and len(again) == 12
+    assert [(m["from"], m["to"], m["reason"]) for m in moved["moves"]] == [
+        (june["held_on"], f"{today.year + 1}-06-18", "端午")]
 
     # The board: open branches with a month that has no day (none before the branch existed).
     board = admin.ok("GET", f"/v1/activity-days/missing?period={today.year + 1}")

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column('check_in_code', sa.String(length=8), nullable=False),
         sa.Column('status', sa.String(length=16), nullable=False),
         sa.Column('moved_reason', sa.String(length=500), nullable=True),
+        sa.Column('moves', postgresql.JSONB(astext_type=sa.Text()), server_default='[]', nullable=False),
         sa.Column('minutes', sa.Text(), nullable=True),
         sa.Column('evidence', postgresql.JSONB(astext_type=sa.Text()), server_default='[]', nullable=False),
         sa.Column('created_by', sa.UUID(), nullable=True),
