@@ -16,7 +16,7 @@ from services.common.contracts.activities import (
     ActivityApproved, ActivityCorrected, ActivityDayScheduled, ActivityKindAdded, ActivityLogged, ActivityRejected,
 )
 from services.common.contracts.members import (
-    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, OrgUnitChanged,
+    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, OrgUnitChanged, RoleAssigned,
     TenantConfigured,
 )
 from services.common.contracts.pairing import NeedAssigned, NeedOverdue, NeedResolved, PairingContactOverdue
@@ -59,6 +59,8 @@ SUBSCRIPTIONS: tuple[On, ...] = (
     On(NeedOverdue, "notify", "on_need_overdue"),
     On(NeedAssigned, "notify", "on_need_assigned"),
     On(NeedResolved, "notify", "on_need_resolved"),
+    On(OrgUnitChanged, "notify", "on_org_unit_changed"),
+    On(RoleAssigned, "notify", "on_role_assigned"),
     *(On(contract, "notify", method) for contract, method in _PEOPLE),
 )
 

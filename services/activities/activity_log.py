@@ -15,10 +15,11 @@ from services.activities.schemas import ActivityCreate
 from services.common import roster as common_roster
 from services.common.contracts.activities import ActivityLogged
 from services.common.db import UnitOfWork, new_id
-from services.common.errors import InvalidInput, NotFound
+from services.common.errors import Conflict, InvalidInput, NotFound
 
 # The detail field whose value a points rule may price differently (e.g. achievement level).
-VARIANT_FIELD = {"achievement": "level", "org_life": "meeting", "pairing_contact": "target_type"}
+VARIANT_FIELD = {"achievement": "level", "org_life": "meeting", "meeting_absence": "meeting",
+                 "pairing_contact": "target_type"}
 
 
 def period_of(day: date) -> str:
@@ -26,13 +27,15 @@ def period_of(day: date) -> str:
 
 
 def validate_activity(data: ActivityCreate, member_timezone: str, *, via_activity_day: bool = False,
-                      kind: Kind | None = None) -> dict:
+                      via_meeting: bool = False, kind: Kind | None = None) -> dict:
     """Check the kind, its details and the date; return the normalised details."""
     kind = kind or CATALOGUE.get(data.kind)
     if kind is None:
         raise InvalidInput.field("kind", f"unknown activity kind; known kinds: {', '.join(sorted(CATALOGUE))}")
     if kind.activity_day and not via_activity_day:
         raise InvalidInput.field("kind", "activity-day attendance and leave are recorded on the activity day")
+    if kind.by_meeting and not via_meeting:
+        raise InvalidInput.field("kind", "absence from a meeting is recorded by closing the meeting")
     try:
         details = kind.details.model_validate(data.details)
     except ValidationError as exc:
@@ -65,9 +68,32 @@ def log_activity(uow: UnitOfWork, tenant_id: uuid.UUID, member: dict, data: Acti
                           activity_day_id=activity_day_id)[0]
 
 
+def _meeting_of(details: dict, meeting_id: uuid.UUID | None) -> uuid.UUID | None:
+    named = details.get("meeting_id")
+    return meeting_id or (uuid.UUID(named) if named else None)
+
+
+def _refuse_counted_twice(session, tenant_id, rows: list[dict]) -> None:
+    """A member is counted once per meeting: logged by hand naming it, or by its close."""
+    pairs = [(row["meeting_id"], row["member_id"]) for row in rows if row["meeting_id"]]
+    if not pairs:
+        return
+    act = models.activities
+    meetings = models.meetings
+    named = {m for m, _ in pairs}
+    known = set(session.execute(select(meetings.c.id).where(
+        meetings.c.tenant_id == tenant_id, meetings.c.id.in_(named))).scalars())
+    if named - known:
+        raise InvalidInput.field("details.meeting_id", "no such meeting in this college")
+    taken = {tuple(row) for row in session.execute(select(act.c.meeting_id, act.c.member_id).where(
+        act.c.tenant_id == tenant_id, act.c.meeting_id.in_(named)))}
+    if taken & set(pairs) or len(set(pairs)) != len(pairs):
+        raise Conflict("details.meeting_id: this member's attendance of this meeting is already counted")
+
+
 def log_activities(uow: UnitOfWork, tenant_id: uuid.UUID, entries: list[tuple[dict, ActivityCreate, dict]],
                    logged_by: uuid.UUID | None, *, by_officer: bool = True,
-                   activity_day_id: uuid.UUID | None = None) -> list[dict]:
+                   activity_day_id: uuid.UUID | None = None, meeting_id: uuid.UUID | None = None) -> list[dict]:
     """Store validated activities, (member, data, details) each, with one insert for all of them
     (an attendance list is one statement, not one per member) and an activity_logged each."""
     rows = []
@@ -79,7 +105,9 @@ def log_activities(uow: UnitOfWork, tenant_id: uuid.UUID, entries: list[tuple[di
             period=period_of(data.occurred_on), quantity=data.quantity, details=details, evidence=data.evidence,
             status=statuses.initial_status(kind.needs_approval, by_officer),
             logged_by=logged_by, note=data.note, activity_day_id=activity_day_id,
+            meeting_id=_meeting_of(details, meeting_id),
         ))
+    _refuse_counted_twice(uow.session, tenant_id, rows)
     uow.session.execute(models.activities.insert(), rows)
     uow.publish_many([ActivityLogged(tenant_id=tenant_id, status=row["status"], **facts(row)) for row in rows])
     return [activity_dict(row) for row in rows]
@@ -93,6 +121,7 @@ def activity_dict(row) -> dict:
         "quantity": str(get("quantity")), "details": get("details"), "evidence": get("evidence"),
         "status": get("status"), "note": get("note"), "decision_reason": get("decision_reason"),
         "activity_day_id": str(get("activity_day_id")) if get("activity_day_id") else None,
+        "meeting_id": str(get("meeting_id")) if get("meeting_id") else None,
     }
 
 

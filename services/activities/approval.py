@@ -12,6 +12,7 @@ from sqlalchemy import select
 from services.activities import models, statuses
 from services.activities.activity_log import activity_dict, activity_row, facts
 from services.activities.kinds import kind_of
+from services.activities.read_model import tree
 from services.activities.schemas import Correction
 from services.common.contracts.activities import ActivityApproved, ActivityCorrected, ActivityRejected
 from services.common.db import UnitOfWork, utcnow
@@ -64,8 +65,10 @@ def correct(uow: UnitOfWork, tenant_id, activity_id, caller: Caller, data: Corre
 
 
 def list_pending(session, tenant_id: uuid.UUID, org_unit_id: uuid.UUID | None) -> list[dict]:
+    """What waits for a decision: the tenant's, or a unit's and every unit's below it (a branch's
+    list includes its groups, whose officers are the branch's)."""
     query = select(models.activities).where(
         models.activities.c.tenant_id == tenant_id, models.activities.c.status == statuses.SUBMITTED)
     if org_unit_id:
-        query = query.where(models.activities.c.org_unit_id == org_unit_id)
+        query = query.where(models.activities.c.org_unit_id.in_(tree(session, tenant_id).subtree(org_unit_id)))
     return [activity_dict(r) for r in session.execute(query.order_by(models.activities.c.created_at)).all()]

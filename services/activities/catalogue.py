@@ -51,11 +51,25 @@ class ActivityDay(Details):
     leave_reason: str | None = Field(default=None, max_length=500)
 
 
-class OrgLife(Details):
-    """三会一课: which meeting and its topic."""
+MeetingType = Literal["branch_meeting", "committee_meeting", "group_meeting", "party_lecture",
+                      "org_life_meeting", "forum"]
 
-    meeting: Literal["branch_meeting", "committee_meeting", "group_meeting", "party_lecture"]
+
+class OrgLife(Details):
+    """三会一课: which meeting and its topic; `meeting_id` when it names a meeting planned here
+    (a member is then counted once for it, however their attendance was recorded)."""
+
+    meeting: MeetingType
     topic: str = Field(min_length=1, max_length=300)
+    meeting_id: str | None = Field(default=None, min_length=36, max_length=36)
+
+
+class MeetingAbsence(Details):
+    """Absent from a meeting without leave, recorded when it closed (an activity day's absence is
+    also deducted by the month close, as before)."""
+
+    meeting: MeetingType | Literal["activity_day"]
+    meeting_id: str = Field(min_length=36, max_length=36)
 
 
 class PairingContact(Details):
@@ -108,6 +122,8 @@ class Kind(BaseModel):
     needs_approval: bool = False
     # Recorded only through the activity-day attendance entrypoint, never logged directly.
     activity_day: bool = False
+    # Recorded only by closing a meeting, never logged directly.
+    by_meeting: bool = False
 
 
 CATALOGUE: dict[str, Kind] = {
@@ -120,6 +136,7 @@ CATALOGUE: dict[str, Kind] = {
         Kind(key="activity_day_attendance", title_zh="党员活动日出席", details=ActivityDay, activity_day=True),
         Kind(key="activity_day_leave", title_zh="党员活动日请假", details=ActivityDay, activity_day=True),
         Kind(key="org_life", title_zh="三会一课", details=OrgLife),
+        Kind(key="meeting_absence", title_zh="会议缺席", details=MeetingAbsence, by_meeting=True),
         Kind(key="pairing_contact", title_zh="手拉手、一帮一联系", details=PairingContact),
         Kind(key="service_project", title_zh="三服务", details=ServiceProject, needs_approval=True),
         Kind(key="integration_event", title_zh="三融教育", details=IntegrationEvent),

@@ -8,9 +8,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from services.common.validation import IsoDate, IsoMoment
+from services.common.validation import IsoDate, IsoMoment, IsoWallTime
 
 PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def _evidence_references(value: list[str]) -> list[str]:
+    for item in value:
+        if not item or len(item) > 500:
+            raise ValueError("each evidence reference is a file reference or URL of 1 to 500 characters")
+    return value
+
+
+def _each_member_once(member_ids) -> None:
+    if len(set(member_ids)) != len(member_ids):
+        raise ValueError("lists a member more than once")
 
 
 class _Input(BaseModel):
@@ -32,10 +44,7 @@ class ActivityCreate(_Input):
     @field_validator("evidence")
     @classmethod
     def _evidence(cls, value: list[str]) -> list[str]:
-        for item in value:
-            if not item or len(item) > 500:
-                raise ValueError("each evidence reference is a file reference or URL of 1 to 500 characters")
-        return value
+        return _evidence_references(value)
 
 
     @model_validator(mode="after")
@@ -65,8 +74,7 @@ class BulkActivityCreate(_Input):
     @field_validator("member_ids")
     @classmethod
     def _unique(cls, value: list[uuid.UUID]) -> list[uuid.UUID]:
-        if len(set(value)) != len(value):
-            raise ValueError("lists a member more than once")
+        _each_member_once(value)
         return value
 
     def for_member(self, member_id: uuid.UUID) -> ActivityCreate:
@@ -123,3 +131,76 @@ class KindCreate(_Input):
     points_per_unit: int = Field(ge=-100, le=100)
     monthly_cap: int | None = Field(default=None, ge=0, le=1000)
     dimension: Literal["ability", "service", "results"]
+
+
+class MeetingCreate(_Input):
+    """A meeting planned for a unit: everybody of the unit and the units below it, or the people
+    named of them; guests (any member of the college) attend and earn nothing."""
+
+    org_unit_id: uuid.UUID
+    kind: Literal["branch_general_meeting", "committee_meeting", "group_meeting", "party_lecture",
+                  "org_life_meeting", "forum"]
+    title: str = Field(min_length=1, max_length=200)
+    # With an offset, or local time in the tenant's zone when given without one.
+    starts_at: IsoWallTime
+    place: str | None = Field(default=None, max_length=200)
+    agenda: str | None = Field(default=None, max_length=4000)
+    invitee_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=1000)
+    guest_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
+
+    @field_validator("invitee_ids", "guest_ids")
+    @classmethod
+    def _unique(cls, value):
+        _each_member_once(value or [])
+        return value
+
+
+class CheckIn(_Input):
+    code: str = Field(min_length=1, max_length=16)
+
+
+class AttendanceRecord(_Input):
+    member_id: uuid.UUID
+    status: Literal["checked_in", "excused", "absent"]
+    leave_reason: str | None = Field(default=None, max_length=500)
+
+
+class AttendanceList(_Input):
+    """The secretary's record of the whole list at once (or of the people named)."""
+
+    records: list[AttendanceRecord] = Field(min_length=1, max_length=1000)
+
+    @field_validator("records")
+    @classmethod
+    def _unique(cls, value: list[AttendanceRecord]):
+        _each_member_once([r.member_id for r in value])
+        return value
+
+
+class LeaveRequest(_Input):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class LeaveDecision(_Input):
+    member_id: uuid.UUID
+    decision: Literal["approve", "refuse"]
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class Minutes(_Input):
+    minutes: str = Field(min_length=1, max_length=20000)
+    # References of evidence files (uploads come later): each a file reference or URL.
+    evidence: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence(cls, value: list[str]) -> list[str]:
+        return _evidence_references(value)
+
+
+class NormsUpdate(_Input):
+    """How often a branch holds each kind (三会一课): monthly, quarterly, yearly or none."""
+
+    norms: dict[Literal["branch_general_meeting", "committee_meeting", "group_meeting", "party_lecture",
+                        "org_life_meeting", "forum"],
+                Literal["monthly", "quarterly", "yearly", "none"]] = Field(min_length=1)

@@ -1,10 +1,17 @@
 """The activities service: the catalogue of kinds, the activity log, approval and activity days."""
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
+from datetime import datetime, timezone
 
-from services.activities import activity_days, activity_log, approval, four_duties, kinds, models, read_model, schemas
+from nameko.timer import timer
+
+from services.activities import (
+    activity_day_schedule, activity_days, org_life_norms, activity_log, approval, check_in, four_duties, kinds, leave, meeting_rules, meetings, models,
+    read_model, schemas,
+)
 from services.activities.gauges import refresh_four_duties
 from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput
@@ -19,15 +26,25 @@ from services.common.tenancy import CallerContext
 from services.common.validation import parse_uuid, validate
 
 
+log = logging.getLogger(__name__)
+
+
 def _period(value) -> str:
     if value is None or not re.fullmatch(schemas.PERIOD, str(value)):
         raise InvalidInput.field("period", "expected YYYY-MM")
     return str(value)
 
 
+def _period_prefix(value) -> str:
+    """A year (YYYY) or a month (YYYY-MM)."""
+    if value is None or not (re.fullmatch(r"^\d{4}$", str(value)) or re.fullmatch(schemas.PERIOD, str(value))):
+        raise InvalidInput.field("period", "expected YYYY or YYYY-MM")
+    return str(value)
+
+
 class ActivitiesService(RosterFollower):
     name = "activities"
-    roster_handlers = read_model
+    roster_handlers = activity_day_schedule.ROSTER_HANDLERS
 
     db = Database(models.metadata)
     retention = Retention(models.metadata)
@@ -37,6 +54,8 @@ class ActivitiesService(RosterFollower):
     metrics = EntrypointMetrics()
     gauges = BusinessGauges(refresh_four_duties)
     log_context = LogContext()
+    # Read once when the service starts, so a bad value stops it at once, naming the variable.
+    check_in_window = meeting_rules.CheckInWindow.from_env()
 
     def _require_officer(self) -> None:
         if not self.caller.is_officer:
@@ -161,6 +180,31 @@ class ActivitiesService(RosterFollower):
         with self.db.transaction() as uow:
             return activity_days.schedule_year(uow, self.caller.tenant_id, data)
 
+    @timer(interval=activity_day_schedule.INTERVAL_SECONDS)
+    def schedule_activity_day_years(self) -> int:
+        """Each open branch's activity days for this year and the next, once per (tenant, branch,
+        year) whichever replica comes first; a failure is retried next tick."""
+        now = datetime.now(timezone.utc)
+        with self.db.reader() as session:
+            due = activity_day_schedule.due(session, now)
+        created = 0
+        for tenant_id, branch_id in due:
+            try:
+                with self.db.transaction() as uow:
+                    created += activity_day_schedule.run(uow, tenant_id, branch_id, now)
+            except Exception:
+                log.exception("scheduling the activity days of branch %s failed; next tick retries", branch_id)
+        return created
+
+    @rpc
+    def activity_days_missing(self, period) -> list[dict]:
+        """Open branches with no activity day in the month (YYYY-MM), or in a month of the year (YYYY)."""
+        self._require_officer()
+        prefix = _period_prefix(period)
+        months = [prefix] if len(prefix) == 7 else [f"{prefix}-{m:02d}" for m in range(1, 13)]
+        with self.db.reader() as session:
+            return activity_day_schedule.missing(session, self.caller.tenant_id, months)
+
     @rpc
     def list_activity_days(self, org_unit_id, year) -> list[dict]:
         unit = parse_uuid(org_unit_id, "org_unit_id")
@@ -202,3 +246,98 @@ class ActivitiesService(RosterFollower):
         period = _period(period)
         with self.db.reader() as session:
             return four_duties.branch_four_duties(session, self.caller.tenant_id, unit, period)
+
+    # --- meetings ------------------------------------------------------------------------------
+
+    @rpc
+    def plan_meeting(self, payload: dict) -> dict:
+        data = validate(schemas.MeetingCreate, payload)
+        with self.db.transaction() as uow:
+            return meetings.plan(uow, self.caller.tenant_id, data, self.caller)
+
+    @rpc
+    def get_meeting(self, meeting_id) -> dict:
+        meeting_id = parse_uuid(meeting_id, "meeting_id")
+        with self.db.reader() as session:
+            return meetings.read(session, self.caller.tenant_id, meeting_id, self.caller)
+
+    @rpc
+    def list_meetings(self, org_unit_id, period) -> list[dict]:
+        unit = parse_uuid(org_unit_id, "org_unit_id")
+        prefix = _period_prefix(period)
+        with self.db.reader() as session:
+            return meetings.list_for_unit(session, self.caller.tenant_id, unit, prefix)
+
+    @rpc
+    def check_in(self, meeting_id, payload: dict) -> dict:
+        meeting_id = parse_uuid(meeting_id, "meeting_id")
+        data = validate(schemas.CheckIn, payload)
+        if self.caller.caller_id is None:
+            raise Forbidden("check-in is by the attendee's own account")
+        with self.db.transaction() as uow:
+            return check_in.check_in(uow, self.caller.tenant_id, meeting_id, data, self.caller, self.check_in_window)
+
+    @rpc
+    def record_meeting_attendance(self, meeting_id, payload: dict) -> dict:
+        self._require_officer()
+        meeting_id = parse_uuid(meeting_id, "meeting_id")
+        data = validate(schemas.AttendanceList, payload)
+        with self.db.transaction() as uow:
+            return check_in.record_list(uow, self.caller.tenant_id, meeting_id, data, self.caller,
+                                        self.check_in_window)
+
+    @rpc
+    def ask_leave(self, meeting_id, payload: dict) -> dict:
+        meeting_id = parse_uuid(meeting_id, "meeting_id")
+        data = validate(schemas.LeaveRequest, payload)
+        if self.caller.caller_id is None:
+            raise Forbidden("leave is asked by the attendee's own account")
+        with self.db.transaction() as uow:
+            return leave.ask(uow, self.caller.tenant_id, meeting_id, data, self.caller)
+
+    @rpc
+    def decide_leave(self, meeting_id, payload: dict) -> dict:
+        self._require_officer()
+        meeting_id = parse_uuid(meeting_id, "meeting_id")
+        data = validate(schemas.LeaveDecision, payload)
+        with self.db.transaction() as uow:
+            return leave.decide(uow, self.caller.tenant_id, meeting_id, data, self.caller)
+
+    @rpc
+    def write_minutes(self, meeting_id, payload: dict) -> dict:
+        self._require_officer()
+        meeting_id = parse_uuid(meeting_id, "meeting_id")
+        data = validate(schemas.Minutes, payload)
+        with self.db.transaction() as uow:
+            return meetings.write_minutes(uow, self.caller.tenant_id, meeting_id, data, self.caller)
+
+    @rpc
+    def close_meeting(self, meeting_id) -> dict:
+        self._require_officer()
+        meeting_id = parse_uuid(meeting_id, "meeting_id")
+        return self.db.once_per_request(lambda uow: meetings.close(uow, self.caller.tenant_id, meeting_id, self.caller))
+
+    # --- 三会一课 norms and compliance ---------------------------------------------------------
+
+    @rpc
+    def meeting_norms(self, org_unit_id) -> dict:
+        unit = parse_uuid(org_unit_id, "org_unit_id")
+        with self.db.reader() as session:
+            return org_life_norms.read_norms(session, self.caller.tenant_id, unit)
+
+    @rpc
+    def save_meeting_norms(self, org_unit_id, payload: dict) -> dict:
+        self._require_officer()
+        unit = parse_uuid(org_unit_id, "org_unit_id")
+        data = validate(schemas.NormsUpdate, payload)
+        with self.db.transaction() as uow:
+            return org_life_norms.save_norms(uow, self.caller.tenant_id, unit, data, self.caller)
+
+    @rpc
+    def org_life_compliance(self, org_unit_id, quarter) -> dict:
+        self._require_officer()
+        unit = parse_uuid(org_unit_id, "org_unit_id")
+        if quarter is None or not re.fullmatch(r"\d{4}-Q[1-4]", str(quarter)):
+            raise InvalidInput.field("quarter", "expected YYYY-Qn, e.g. 2026-Q4")
+        with self.db.reader() as session:
+            return org_life_norms.compliance_view(session, self.caller.tenant_id, unit, quarter)

@@ -134,6 +134,26 @@ def strict_moment(value) -> datetime:
 IsoMoment = Annotated[datetime, BeforeValidator(strict_moment)]
 
 
+_ISO_WALL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?")
+
+
+def strict_wall_time(value) -> datetime:
+    """An ISO 8601 timestamp, with its offset or without one (then read as wall-clock time in
+    the tenant's zone by whoever plans with it, as a meeting's start is); never a Unix time."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_WALL_TIME.fullmatch(value):
+        raise ValueError("expected a timestamp as YYYY-MM-DDTHH:MM, with an offset or in the tenant's time")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("not a valid timestamp") from None
+
+
+# A planned time: with an offset, or the tenant's wall-clock time.
+IsoWallTime = Annotated[datetime, BeforeValidator(strict_wall_time)]
+
+
 def parse_date(value, field: str) -> date:
     """A date from a query argument or an RPC argument, by the same rule as IsoDate."""
     try:

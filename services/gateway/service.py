@@ -15,13 +15,14 @@ from services.gateway.errors import json_response
 from services.gateway.parsing import RequestLimits
 from services.gateway.routes.activities import ActivitiesRoutes
 from services.gateway.routes.dues import DuesRoutes
+from services.gateway.routes.meetings import MeetingsRoutes
 from services.gateway.routes.members import MembersRoutes
 from services.gateway.routes.notify import NotifyRoutes
 from services.gateway.routes.pairing import PairingRoutes
 from services.gateway.routes.points import PointsRoutes
 
 
-class GatewayService(MembersRoutes, ActivitiesRoutes, PointsRoutes, NotifyRoutes, PairingRoutes, DuesRoutes):
+class GatewayService(MembersRoutes, ActivitiesRoutes, MeetingsRoutes, PointsRoutes, NotifyRoutes, PairingRoutes, DuesRoutes):
     name = "gateway"
 
     members = RpcClient("members")

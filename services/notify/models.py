@@ -8,6 +8,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from services.common.db import handled_requests_table, outbox_table, processed_events_table
+from services.common import roster as common_roster
 
 metadata = MetaData()
 
@@ -114,6 +115,46 @@ duty_marks = Table(
     Column("period", String(7), nullable=False),
     Column("kind", String(64), nullable=False),
     Index("ix_duty_marks_person_period", "tenant_id", "person_id", "period"),
+)
+
+# Notices with receipts (通知公告 / 签收): sent to a unit and everything below it, acknowledged by
+# each recipient; the sender sees who has and who has not, and reminds the rest.
+notices = Table(
+    "notices", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    Column("org_unit_id", UUID(as_uuid=True), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("sent_by", UUID(as_uuid=True)),
+    Column("reminders", Integer, nullable=False, server_default=text("0")),
+    Column("sent_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_notices_tenant_unit", "tenant_id", "org_unit_id", "sent_at"),
+)
+
+notice_receipts = Table(
+    "notice_receipts", metadata,
+    Column("notice_id", UUID(as_uuid=True), ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    Column("org_unit_id", UUID(as_uuid=True)),
+    Column("acknowledged_at", DateTime(timezone=True)),
+    Column("last_reminded_at", DateTime(timezone=True)),
+    Index("ix_notice_receipts_tenant_person", "tenant_id", "person_id"),
+)
+
+# The org tree (from org_unit_changed), so a notice reaches a unit and everything below it, and
+# the branches' officers (from role_assigned), so a branch's month statement reaches its
+# secretary's inbox and not only its group chats.
+org_units = common_roster.org_units_table(metadata)
+
+branch_officers = Table(
+    "branch_officers", metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("org_unit_id", UUID(as_uuid=True), primary_key=True),
+    Column("person_id", UUID(as_uuid=True), primary_key=True),
+    Column("role", String(32), primary_key=True),
+    Column("started_on", Date, nullable=False),
 )
 
 outbox = outbox_table(metadata)

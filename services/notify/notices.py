@@ -11,6 +11,7 @@ from services.common.contracts.points import MonthClosed, PointsAwarded
 from services.common.db import UnitOfWork
 from services.notify import templates
 from services.notify.delivery_log import deliveries_of_cause
+from services.notify.read_model import secretaries_of
 from services.notify.sending import PersonNotice, notify_branch, notify_people, notify_person
 
 
@@ -48,13 +49,16 @@ def points_notice(event: PointsAwarded) -> PersonNotice:
 
 
 def statement_for_month(uow: UnitOfWork, event: MonthClosed) -> None:
-    notify_branch(
-        uow, event.tenant_id, event.org_unit_id, "points_statement",
-        f"points_statement:{event.org_unit_id}:{event.period}",
-        {"period": event.period, "members": event.members,
-         "deductions": event.deductions, "missing_duties": event.missing_duties,
-         "unexcused_absences": event.unexcused_absences},
-    )
+    """The branch's month statement: to its group chats, and to each of its secretaries' inboxes."""
+    cause = f"points_statement:{event.org_unit_id}:{event.period}"
+    fields = {"period": event.period, "members": event.members,
+              "deductions": event.deductions, "missing_duties": event.missing_duties,
+              "unexcused_absences": event.unexcused_absences}
+    notify_branch(uow, event.tenant_id, event.org_unit_id, "points_statement", cause, fields)
+    notify_people(uow, [
+        PersonNotice(event.tenant_id, secretary, "points_statement_secretary", f"{cause}:{secretary}", fields,
+                     org_unit_id=event.org_unit_id)
+        for secretary in secretaries_of(uow.session, event.tenant_id, event.org_unit_id)])
 
 
 # -- pairings and needs -----------------------------------------------------------------------

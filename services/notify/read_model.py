@@ -12,8 +12,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.common.contracts.activities import ActivityDayScheduled, ActivityLogged, ActivityRejected
+from services.common import roster as common_roster
 from services.common.contracts.members import (
-    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated,
+    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, OrgUnitChanged, RoleAssigned,
 )
 from services.common.db import UnitOfWork, insert_rows
 from services.notify import models, templates
@@ -88,3 +89,22 @@ def mark_duties(uow: UnitOfWork, events: list[ActivityLogged]) -> None:
 def unmark_duty(uow: UnitOfWork, event: ActivityRejected) -> None:
     m = models.duty_marks
     uow.session.execute(delete(m).where(m.c.tenant_id == event.tenant_id, m.c.activity_id == event.activity_id))
+
+
+def remember_org_unit(uow: UnitOfWork, event: OrgUnitChanged) -> None:
+    common_roster.remember_org_unit(uow.session, models.org_units, event)
+
+
+def remember_officer(uow: UnitOfWork, event: RoleAssigned) -> None:
+    """Who holds a branch role from when. (members announces appointments, not their end: an
+    ended appointment stays here until it does.)"""
+    uow.session.execute(insert(models.branch_officers).values(
+        tenant_id=event.tenant_id, org_unit_id=event.org_unit_id, person_id=event.member_id, role=event.role,
+        started_on=event.started_on).on_conflict_do_nothing())
+
+
+def secretaries_of(session, tenant_id, org_unit_id) -> list[uuid.UUID]:
+    o = models.branch_officers
+    return list(session.execute(select(o.c.person_id).where(
+        o.c.tenant_id == tenant_id, o.c.org_unit_id == org_unit_id, o.c.role == "secretary")
+        .order_by(o.c.person_id)).scalars())

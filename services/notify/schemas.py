@@ -76,3 +76,12 @@ class NoticeIn(BaseModel):
         if missing:
             raise ValueError(f"fields: missing {sorted(missing)}")
         return self
+
+
+class UnitNoticeIn(BaseModel):
+    """A notice with receipts to a unit and everything below it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=10000)

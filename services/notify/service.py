@@ -8,7 +8,7 @@ from __future__ import annotations
 from services.common.consuming import EventBatch, handles
 from services.common.contracts.activities import ActivityDayScheduled, ActivityLogged, ActivityRejected
 from services.common.contracts.members import (
-    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated,
+    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, OrgUnitChanged, RoleAssigned,
 )
 from services.common.contracts.pairing import NeedAssigned, NeedOverdue, NeedResolved, PairingContactOverdue
 from services.common.contracts.points import MonthClosed, PointsAwarded
@@ -20,7 +20,9 @@ from services.common.retention import Retention
 from services.common.rpc import rpc
 from services.common.tenancy import CallerContext
 from services.common.validation import check_page, parse_uuid, validate
-from services.notify import delivery_log, inbox, models, notices, preferences, read_model, robots, schemas, templates
+from services.notify import (
+    delivery_log, inbox, models, notices, preferences, read_model, receipts, robots, schemas, templates,
+)
 from services.notify.delivery import DeliveryWorker
 from services.notify.reminders import ReminderScheduler
 
@@ -65,6 +67,14 @@ class NotifyService:
     @handles(MemberLeft)
     def on_member_left(self, event: MemberLeft) -> bool:
         return self.db.process_once(event, read_model.forget_member)
+
+    @handles(OrgUnitChanged)  # the tree a notice to a unit reaches down
+    def on_org_unit_changed(self, event: OrgUnitChanged) -> bool:
+        return self.db.process_once(event, read_model.remember_org_unit)
+
+    @handles(RoleAssigned)  # the secretaries the month's statement goes to
+    def on_role_assigned(self, event: RoleAssigned) -> bool:
+        return self.db.process_once(event, read_model.remember_officer)
 
     @handles(ActivityDayScheduled)
     def on_activity_day_scheduled(self, event: ActivityDayScheduled) -> bool:
@@ -161,6 +171,40 @@ class NotifyService:
         check_page(limit, offset, INBOX_PAGE_MAX)
         with self.db.reader() as session:
             return delivery_log.deliveries(session, self.caller.tenant_id, status, channel, person_id, limit, offset)
+
+    # --- notices with receipts (通知公告 / 签收) ---------------------------------------------
+
+    @rpc
+    def publish_notice(self, org_unit_id, payload) -> dict:
+        org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
+        data = validate(schemas.UnitNoticeIn, payload)
+        with self.db.transaction() as uow:
+            return receipts.send(uow, self.caller.tenant_id, org_unit_id, data.title, data.body, self.caller)
+
+    @rpc
+    def notice_receipts(self, notice_id) -> dict:
+        notice_id = parse_uuid(notice_id, "notice_id")
+        with self.db.reader() as session:
+            return receipts.receipts(session, self.caller.tenant_id, notice_id, self.caller)
+
+    @rpc
+    def acknowledge_notice(self, notice_id) -> dict:
+        notice_id = parse_uuid(notice_id, "notice_id")
+        with self.db.transaction() as uow:
+            return receipts.acknowledge(uow, self.caller.tenant_id, notice_id, self.caller)
+
+    @rpc
+    def remind_notice(self, notice_id) -> dict:
+        notice_id = parse_uuid(notice_id, "notice_id")
+        with self.db.transaction() as uow:
+            return receipts.remind(uow, self.caller.tenant_id, notice_id, self.caller)
+
+    @rpc
+    def person_notices(self, person_id) -> list:
+        person_id = parse_uuid(person_id, "person_id")
+        self.caller.require_self_or_officer(person_id)
+        with self.db.reader() as session:
+            return receipts.for_person(session, self.caller.tenant_id, person_id)
 
     def _require_officer(self) -> None:
         if not self.caller.is_officer:

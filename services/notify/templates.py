@@ -1,7 +1,7 @@
 """Notice templates: Chinese first, English as the fallback. Pure functions of their fields."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from string import Formatter
 
 KIND_NAMES_ZH = {
@@ -25,7 +25,7 @@ POINTS_KIND_NAMES_ZH = {
     **KIND_NAMES_ZH,
     "activity_day_attendance": "党员活动日出席", "activity_day_leave": "党员活动日请假", "org_life": "三会一课",
     "pairing_contact": "手拉手、一帮一联系", "service_project": "三服务", "integration_event": "三融教育",
-    "achievement": "工作业绩",
+    "achievement": "工作业绩", "meeting_absence": "会议缺席",
     "four_duties": "“四个一”未完成", "activity_day": "党员活动日无故缺席",
 }
 POINTS_KIND_NAMES_EN = {
@@ -33,6 +33,7 @@ POINTS_KIND_NAMES_EN = {
     "activity_day_attendance": "activity day attendance", "activity_day_leave": "activity day leave",
     "org_life": "branch meetings and Party lectures", "pairing_contact": "pairing contact",
     "service_project": "service project", "integration_event": "integration event", "achievement": "achievement",
+    "meeting_absence": "absent from a meeting",
     "four_duties": "four duties missing at month close", "activity_day": "activity day missed without leave",
 }
 
@@ -142,15 +143,40 @@ TEMPLATES = {
                 "en": "The branch closed {period}: {members} members, {deductions} points deducted, {missing_duties} duties missing, {unexcused_absences} unexcused absences.",
             },
         ),
+        Template(
+            key="notice_published",
+            title={"zh": "通知：{title}", "en": "Notice: {title}"},
+            body={
+                "zh": "{body}\n（请阅读后点击“签收”。）",
+                "en": "{body}\n(Please acknowledge it once read.)",
+            },
+        ),
+        Template(
+            # The same notice in the unit's group chats; receipts are taken in person only.
+            key="notice_published_branch",
+            title={"zh": "通知：{title}", "en": "Notice: {title}"},
+            body={"zh": "{body}\n（请各位党员登录系统签收。）", "en": "{body}\n(Each member please acknowledge it in the system.)"},
+        ),
+        Template(
+            key="notice_reminder",
+            title={"zh": "请签收通知：{title}", "en": "Please acknowledge: {title}"},
+            body={
+                "zh": "{sent_on} 发布的通知“{title}”您尚未签收，请尽快阅读并签收。",
+                "en": "You have not acknowledged the notice '{title}' of {sent_on} yet. Please read and acknowledge it.",
+            },
+        ),
     )
 }
+# The month's statement also goes to each branch secretary's inbox, in the same words.
+TEMPLATES["points_statement_secretary"] = replace(TEMPLATES["points_statement"], key="points_statement_secretary")
 
 # What each notice addresses: one person, or a whole branch (its robots' group chats). The
 # escalations go to the branch secretaries in person; to the branch's robots only when the branch
 # has no secretary on record.
 PERSON_NOTICES = frozenset({"points_awarded", "points_deducted", "duties_missing", "pairing_contact_overdue",
-                            "pairing_contact_escalated", "need_overdue", "need_assigned", "need_resolved"})
-BRANCH_NOTICES = frozenset({"activity_day_tomorrow", "points_statement"})
+                            "pairing_contact_escalated", "need_overdue", "need_assigned", "need_resolved",
+                            "notice_published", "notice_reminder", "points_statement_secretary"})
+BRANCH_NOTICES = frozenset({"activity_day_tomorrow", "points_statement", "notice_published_branch"})
 # A person's channel choice for a notice also covers its close relatives unless set for them.
 PREFERENCE_FALLBACK = {"points_deducted": "points_awarded"}
 

@@ -49,6 +49,9 @@ DEFAULT_RULES: dict[str, Rule] = {
         Rule("activity_day_attendance", 3, dimension="service"),
         Rule("activity_day_leave", 0, dimension="service"),
         Rule("org_life", 1, dimension="ability"),
+        # Absence from a meeting other than an activity day: recorded and shown, priced only by a
+        # rule set that gives it a price.
+        Rule("meeting_absence", 0, dimension="ability"),
         Rule("pairing_contact", 2, monthly_cap=4, dimension="service"),
         Rule("service_project", 2, dimension="service", requires_approval=True),
         Rule("integration_event", 1, dimension="ability"),

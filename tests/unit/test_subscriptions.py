@@ -26,7 +26,7 @@ def test_every_consumer_has_its_own_queue_and_every_subscribed_event_is_mandator
     assert len({s.queue for s in SUBSCRIPTIONS}) == len(SUBSCRIPTIONS)
     mandatory = topology.subscribed_event_types(SUBSCRIPTIONS)
     assert ("activities", "activity_logged") in mandatory and ("points", "points_awarded") in mandatory
-    assert ("members", "role_assigned") not in mandatory  # a fact no service reads yet
+    assert ("members", "pioneer_post_assigned") not in mandatory  # a fact no service reads yet
     config = topology.with_mandatory_events({"AMQP_URI": "amqp://"}, SUBSCRIPTIONS)
     assert topology.mandatory_events(config) == mandatory
 

@@ -58,6 +58,10 @@ class ActivitiesRoutes:
     def schedule_activity_days(self, request):
         return self.activities.schedule_activity_days(json_body(request))
 
+    @route("GET", "/v1/activity-days/missing")
+    def activity_days_missing(self, request):
+        return self.activities.activity_days_missing(request.args.get("period"))
+
     @route("GET", "/v1/org-units/<org_unit_id>/activity-days")
     def list_activity_days(self, request, org_unit_id):
         if request.args.get("year") is None:

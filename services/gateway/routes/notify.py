@@ -40,6 +40,28 @@ class NotifyRoutes:
             self.tenant_org_unit(body["org_unit_id"])
         return self.notify.send_notice(body)
 
+    @route("POST", "/v1/org-units/<org_unit_id>/notices", status=201)
+    def publish_notice(self, request, org_unit_id):
+        self.tenant_org_unit(org_unit_id)
+        return self.notify.publish_notice(org_unit_id, json_body(request))
+
+    @route("GET", "/v1/notices/<notice_id>")
+    def notice_receipts(self, request, notice_id):
+        return self.notify.notice_receipts(notice_id)
+
+    @route("POST", "/v1/notices/<notice_id>/acknowledge")
+    def acknowledge_notice(self, request, notice_id):
+        return self.notify.acknowledge_notice(notice_id)
+
+    @route("POST", "/v1/notices/<notice_id>/remind")
+    def remind_notice(self, request, notice_id):
+        return self.notify.remind_notice(notice_id)
+
+    @route("GET", "/v1/members/<member_id>/notices")
+    def member_notices(self, request, member_id):
+        self.visible_member(member_id)
+        return self.notify.person_notices(member_id)
+
     @route("GET", "/v1/notification-deliveries")
     def notification_deliveries(self, request):
         return self.notify.deliveries(

@@ -1,0 +1,54 @@
+from services.gateway.parsing import json_body
+from services.gateway.routing import route
+
+
+class MeetingsRoutes:
+    """Meetings (会议) of activities: planning, check-in (签到), leave (请假), minutes (纪要), close."""
+
+    @route("POST", "/v1/meetings", status=201)
+    def plan_meeting(self, request):
+        return self.activities.plan_meeting(json_body(request))
+
+    @route("GET", "/v1/meetings/<meeting_id>")
+    def get_meeting(self, request, meeting_id):
+        return self.activities.get_meeting(meeting_id)
+
+    @route("GET", "/v1/org-units/<org_unit_id>/meetings")
+    def list_meetings(self, request, org_unit_id):
+        return self.activities.list_meetings(org_unit_id, request.args.get("period"))
+
+    @route("POST", "/v1/meetings/<meeting_id>/check-in")
+    def check_in(self, request, meeting_id):
+        return self.activities.check_in(meeting_id, json_body(request))
+
+    @route("POST", "/v1/meetings/<meeting_id>/attendance")
+    def record_meeting_attendance(self, request, meeting_id):
+        return self.activities.record_meeting_attendance(meeting_id, json_body(request))
+
+    @route("POST", "/v1/meetings/<meeting_id>/leave", status=201)
+    def ask_leave(self, request, meeting_id):
+        return self.activities.ask_leave(meeting_id, json_body(request))
+
+    @route("POST", "/v1/meetings/<meeting_id>/leave/decision")
+    def decide_leave(self, request, meeting_id):
+        return self.activities.decide_leave(meeting_id, json_body(request))
+
+    @route("POST", "/v1/meetings/<meeting_id>/minutes")
+    def write_minutes(self, request, meeting_id):
+        return self.activities.write_minutes(meeting_id, json_body(request))
+
+    @route("POST", "/v1/meetings/<meeting_id>/close")
+    def close_meeting(self, request, meeting_id):
+        return self.activities.close_meeting(meeting_id)
+
+    @route("GET", "/v1/org-units/<org_unit_id>/meeting-norms")
+    def meeting_norms(self, request, org_unit_id):
+        return self.activities.meeting_norms(org_unit_id)
+
+    @route("PUT", "/v1/org-units/<org_unit_id>/meeting-norms")
+    def save_meeting_norms(self, request, org_unit_id):
+        return self.activities.save_meeting_norms(org_unit_id, json_body(request))
+
+    @route("GET", "/v1/org-units/<org_unit_id>/org-life-compliance")
+    def org_life_compliance(self, request, org_unit_id):
+        return self.activities.org_life_compliance(org_unit_id, request.args.get("quarter"))
