@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.activities import models
-from services.activities.activity_log import log_activity, period_of, validate_activity
+from services.activities.activity_log import log_activity, validate_activity
 from services.activities.read_model import tenant_timezone, tree
 from services.activities.schemas import ActivityCreate, Attendance, MoveDay, ScheduleDays
+from services.common.contracts import Period
 from services.common.contracts.activities import ActivityDayScheduled
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import Conflict, InvalidInput, NotFound
@@ -39,12 +40,12 @@ def schedule_year(uow: UnitOfWork, tenant_id: uuid.UUID, data: ScheduleDays) -> 
         held_on = fourth_thursday(data.year, month)
         day_id = new_id()
         created = uow.session.execute(insert(table).values(
-            id=day_id, tenant_id=tenant_id, org_unit_id=data.org_unit_id, period=period_of(held_on),
+            id=day_id, tenant_id=tenant_id, org_unit_id=data.org_unit_id, period=Period.of(held_on),
             held_on=held_on, timezone=zone,
         ).on_conflict_do_nothing(constraint="uq_activity_days_unit_period").returning(table.c.id)).first()
         if created is not None:
             uow.publish(ActivityDayScheduled(tenant_id=tenant_id, day_id=day_id, org_unit_id=data.org_unit_id,
-                                             period=period_of(held_on), held_on=held_on))
+                                             period=Period.of(held_on), held_on=held_on))
     return list_days(uow.session, tenant_id, data.org_unit_id, data.year)
 
 
@@ -68,7 +69,7 @@ def _day(session, tenant_id, day_id, *, lock: bool = False) -> dict:
 def move_day(uow: UnitOfWork, tenant_id, day_id, data: MoveDay, caller: Caller) -> dict:
     day = _day(uow.session, tenant_id, day_id, lock=True)
     caller.require_manages(day["org_unit_id"])
-    if period_of(data.held_on) != day["period"]:
+    if Period.of(data.held_on) != day["period"]:
         raise InvalidInput.field("held_on", f"must stay within {day['period']}")
     uow.session.execute(models.activity_days.update().where(models.activity_days.c.id == day_id)
                         .values(held_on=data.held_on, moved_reason=data.reason))

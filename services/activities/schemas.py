@@ -10,8 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from services.common.validation import IsoDate, IsoMoment
 
-PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
-
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

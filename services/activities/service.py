@@ -1,13 +1,13 @@
 """The activities service: the catalogue of kinds, the activity log, approval and activity days."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from services.activities import activity_days, activity_log, approval, four_duties, kinds, models, read_model, schemas
 from services.activities.gauges import refresh_four_duties
 from services.common.db import Database
-from services.common.errors import Forbidden, InvalidInput
+from services.common.errors import InvalidInput
+from services.common.contracts import Period
 from services.common.gauges import BusinessGauges
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
@@ -19,15 +19,9 @@ from services.common.tenancy import CallerContext
 from services.common.validation import parse_uuid, validate
 
 
-def _period(value) -> str:
-    if value is None or not re.fullmatch(schemas.PERIOD, str(value)):
-        raise InvalidInput.field("period", "expected YYYY-MM")
-    return str(value)
-
-
 class ActivitiesService(RosterFollower):
     name = "activities"
-    roster_handlers = read_model
+    roster_handlers = read_model.HANDLERS
 
     db = Database(models.metadata)
     retention = Retention(models.metadata)
@@ -37,10 +31,6 @@ class ActivitiesService(RosterFollower):
     metrics = EntrypointMetrics()
     gauges = BusinessGauges(refresh_four_duties)
     log_context = LogContext()
-
-    def _require_officer(self) -> None:
-        if not self.caller.is_officer:
-            raise Forbidden("this action needs a branch officer role")
 
     @rpc
     def catalogue(self) -> list[dict]:
@@ -90,7 +80,7 @@ class ActivitiesService(RosterFollower):
     @rpc
     def log_bulk(self, payload: dict) -> list[dict]:
         """One occurrence for every member on an attendance list: all logged, or none."""
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.BulkActivityCreate, payload)
         with self.db.reader() as session:
             kind = kinds.kind_of(session, self.caller.tenant_id, data.kind)  # the same for everyone listed
@@ -119,27 +109,27 @@ class ActivitiesService(RosterFollower):
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_self_or_officer(member_id)
         if period is not None:
-            _period(period)
+            Period.argument(period)
         with self.db.reader() as session:
             return activity_log.list_for_member(session, self.caller.tenant_id, member_id, period)
 
     @rpc
     def list_pending(self, org_unit_id=None) -> list[dict]:
-        self._require_officer()
+        self.caller.require_officer()
         unit = parse_uuid(org_unit_id, "org_unit_id") if org_unit_id else None
         with self.db.reader() as session:
             return approval.list_pending(session, self.caller.tenant_id, unit)
 
     @rpc
     def approve(self, activity_id) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         activity_id = parse_uuid(activity_id, "activity_id")
         with self.db.transaction() as uow:
             return approval.approve(uow, self.caller.tenant_id, activity_id, self.caller)
 
     @rpc
     def reject(self, activity_id, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         activity_id = parse_uuid(activity_id, "activity_id")
         data = validate(schemas.Rejection, payload)
         with self.db.transaction() as uow:
@@ -147,7 +137,7 @@ class ActivitiesService(RosterFollower):
 
     @rpc
     def correct(self, activity_id, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         activity_id = parse_uuid(activity_id, "activity_id")
         data = validate(schemas.Correction, payload)
         with self.db.transaction() as uow:
@@ -155,7 +145,7 @@ class ActivitiesService(RosterFollower):
 
     @rpc
     def schedule_activity_days(self, payload: dict) -> list[dict]:
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.ScheduleDays, payload)
         self.caller.require_manages(data.org_unit_id)
         with self.db.transaction() as uow:
@@ -171,7 +161,7 @@ class ActivitiesService(RosterFollower):
 
     @rpc
     def move_activity_day(self, day_id, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         day_id = parse_uuid(day_id, "day_id")
         data = validate(schemas.MoveDay, payload)
         with self.db.transaction() as uow:
@@ -179,7 +169,7 @@ class ActivitiesService(RosterFollower):
 
     @rpc
     def record_attendance(self, day_id, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         day_id = parse_uuid(day_id, "day_id")
         data = validate(schemas.Attendance, payload)
         member = next(self._members([data.member_id]))
@@ -190,15 +180,15 @@ class ActivitiesService(RosterFollower):
     def member_four_duties(self, member_id, period) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_self_or_officer(member_id)
-        period = _period(period)
+        period = Period.argument(period)
         member = self.members.get_member(str(member_id))
         with self.db.reader() as session:
             return four_duties.member_four_duties(session, self.caller.tenant_id, member, period)
 
     @rpc
     def branch_four_duties(self, org_unit_id, period) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         unit = parse_uuid(org_unit_id, "org_unit_id")
-        period = _period(period)
+        period = Period.argument(period)
         with self.db.reader() as session:
             return four_duties.branch_four_duties(session, self.caller.tenant_id, unit, period)

@@ -8,8 +8,9 @@ defined); a bad value stops the service at start with a clear message.
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+from datetime import date
 
+from services.common.contracts import Period
 from services.common.settings import ConfigError
 
 
@@ -28,9 +29,9 @@ INTERVAL_SECONDS = _int("MONTH_CLOSE_INTERVAL_SECONDS", 3600, 60, 86400)
 GRACE_DAYS = _int("MONTH_CLOSE_GRACE_DAYS", 3, 0, 27)
 
 
-def due_period(today: date, grace_days: int = GRACE_DAYS) -> str | None:
+def due_period(today: date, grace_days: int = GRACE_DAYS) -> Period | None:
     """The month to close on `today` (local date), or None while the grace days run."""
-    last_month_end = today.replace(day=1) - timedelta(days=1)
-    if (today - last_month_end).days <= grace_days:
+    last_month = Period.of(today).previous()
+    if (today - last_month.last_day).days <= grace_days:
         return None
-    return f"{last_month_end.year:04d}-{last_month_end.month:02d}"
+    return last_month
