@@ -121,14 +121,19 @@ class DuesService(RosterFollower):
             read_model.member(session, self.caller.tenant_id, member_id)
             return bases.history(session, self.caller.tenant_id, member_id)
 
-    @rpc
-    def import_bases(self, payload) -> dict:
-        data = validate(schemas.PayrollImport, payload)
+    def _import_file(self, payload, schema, carry_out, kind_field: str) -> dict:
+        """A branch's file (base64) read and carried out in one transaction; `kind_field` names the
+        payload's field that says how to read it (a payroll's format, a statement's source)."""
+        data = validate(schema, payload)
         self.caller.require_manages(data.org_unit_id)
         content = _content(data.content_base64)
         with self.db.transaction() as uow:
-            return bases.import_payroll(
-                uow, self.caller.tenant_id, data.org_unit_id, content, data.format, data.mode, self.caller.caller_id)
+            return carry_out(uow, self.caller.tenant_id, data.org_unit_id, content, getattr(data, kind_field),
+                             data.mode, self.caller.caller_id)
+
+    @rpc
+    def import_bases(self, payload) -> dict:
+        return self._import_file(payload, schemas.PayrollImport, bases.import_payroll, "format")
 
     @rpc
     def record_relief(self, member_id, payload) -> dict:
@@ -172,12 +177,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def import_statement(self, payload) -> dict:
-        data = validate(schemas.StatementImport, payload)
-        self.caller.require_manages(data.org_unit_id)
-        content = _content(data.content_base64)
-        with self.db.transaction() as uow:
-            return payments.import_statement(
-                uow, self.caller.tenant_id, data.org_unit_id, content, data.source, data.mode, self.caller.caller_id)
+        return self._import_file(payload, schemas.StatementImport, payments.import_statement, "source")
 
     @rpc
     def member_dues(self, member_id, year) -> dict:

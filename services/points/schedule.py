@@ -11,22 +11,11 @@ import os
 from datetime import date
 
 from services.common.contracts import Period
-from services.common.settings import ConfigError
+from services.common.settings import _int
 
-
-def _int(name: str, default: int, low: int, high: int) -> int:
-    raw = os.environ.get(name, str(default))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name}: must be between {low} and {high}, got {value}")
-    return value
-
-
-INTERVAL_SECONDS = _int("MONTH_CLOSE_INTERVAL_SECONDS", 3600, 60, 86400)
-GRACE_DAYS = _int("MONTH_CLOSE_GRACE_DAYS", 3, 0, 27)
+# The settings loader's own reading of a whole number, as dues's schedule reads its interval.
+INTERVAL_SECONDS = _int(os.environ, "MONTH_CLOSE_INTERVAL_SECONDS", 3600, 60, 86400)
+GRACE_DAYS = _int(os.environ, "MONTH_CLOSE_GRACE_DAYS", 3, 0, 27)
 
 
 def due_period(today: date, grace_days: int = GRACE_DAYS) -> Period | None:

@@ -84,21 +84,21 @@ class PointsService(RosterFollower):
     def on_activity_kind_added(self, event: ActivityKindAdded) -> bool:
         return self.db.process_once(event, rule_sets.remember_kind)
 
-    @rpc
-    def balance(self, member_id, period: str | None = None) -> dict:
+    def _member_and_month(self, member_id, period: str | None) -> tuple:
+        """A member reads their own points, an officer anyone's; `period`, when given, a month."""
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_self_or_officer(member_id)
-        if period is not None:
-            Period.argument(period)
+        return member_id, (Period.argument(period) if period is not None else None)
+
+    @rpc
+    def balance(self, member_id, period: str | None = None) -> dict:
+        member_id, period = self._member_and_month(member_id, period)
         with self.db.reader() as session:
             return views.balance(session, self.caller.tenant_id, member_id, period)
 
     @rpc
     def statement(self, member_id, period: str | None = None) -> list[dict]:
-        member_id = parse_uuid(member_id, "member_id")
-        self.caller.require_self_or_officer(member_id)
-        if period is not None:
-            Period.argument(period)
+        member_id, period = self._member_and_month(member_id, period)
         with self.db.reader() as session:
             return views.statement(session, self.caller.tenant_id, member_id, period)
 
