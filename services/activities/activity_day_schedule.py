@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime
-from types import SimpleNamespace
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 
-from services.activities import models, read_model
+from services.activities import models
 from services.activities.activity_days import fourth_thursday, schedule_days
 from services.common import roster as common_roster
 from services.common.contracts.members import OrgUnitChanged, TenantConfigured
@@ -69,19 +68,6 @@ def _one_at_a_time(uow: UnitOfWork, tenant_id) -> None:
     uow.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"activity-days:{tenant_id}"})
 
 
-def remember_org_unit(uow: UnitOfWork, event: OrgUnitChanged) -> None:
-    _one_at_a_time(uow, event.tenant_id)
-    read_model.remember_org_unit(uow, event)
-    if event.kind == "branch" and not event.closed:
-        _ensure_branches(uow, event.tenant_id, [event.org_unit_id])
-
-
-def remember_tenant(uow: UnitOfWork, event: TenantConfigured) -> None:
-    _one_at_a_time(uow, event.tenant_id)
-    read_model.remember_tenant(uow, event)
-    _ensure_branches(uow, event.tenant_id, [b for _, b in open_branches(uow.session, event.tenant_id)])
-
-
 def due(session, now: datetime) -> list[tuple]:
     """(tenant, branch) of every open branch missing the claim of its current or next year."""
     y = models.activity_day_years
@@ -102,23 +88,20 @@ def run(uow: UnitOfWork, tenant_id, branch_id, now: datetime) -> int:
     return _ensure_branches(uow, tenant_id, [branch_id], now)
 
 
-# The roster read model as the service follows it: read_model's handlers, with the two above.
-ROSTER_HANDLERS = SimpleNamespace(
-    remember_member=read_model.remember_member, follow_transfer=read_model.follow_transfer,
-    follow_status=read_model.follow_status, follow_update=read_model.follow_update,
-    follow_leaving=read_model.follow_leaving, remember_org_unit=remember_org_unit, remember_tenant=remember_tenant)
+class ActivitiesRoster(common_roster.RosterReadModel):
+    """The roster read model as activities follows it: a branch it learns of, and a tenant whose
+    time zone it learns, get their activity days at once."""
+
+    def remember_org_unit(self, uow: UnitOfWork, event: OrgUnitChanged) -> None:
+        _one_at_a_time(uow, event.tenant_id)
+        super().remember_org_unit(uow, event)
+        if event.kind == "branch" and not event.closed:
+            _ensure_branches(uow, event.tenant_id, [event.org_unit_id])
+
+    def remember_tenant(self, uow: UnitOfWork, event: TenantConfigured) -> None:
+        _one_at_a_time(uow, event.tenant_id)
+        super().remember_tenant(uow, event)
+        _ensure_branches(uow, event.tenant_id, [b for _, b in open_branches(uow.session, event.tenant_id)])
 
 
-def missing(session, tenant_id, months: list[str]) -> list[dict]:
-    """The board: each open branch with a month of `months` that has no activity day, and which."""
-    ou, m = models.org_units, models.meetings
-    branches = session.execute(select(ou.c.org_unit_id, ou.c.name).where(
-        ou.c.tenant_id == tenant_id, ou.c.kind == "branch", ou.c.closed.is_(False)).order_by(ou.c.name)).all()
-    held = {tuple(row) for row in session.execute(select(m.c.org_unit_id, m.c.period).where(
-        m.c.tenant_id == tenant_id, m.c.kind == "activity_day", m.c.period.in_(months)))}
-    board = []
-    for branch_id, name in branches:
-        gaps = [period for period in months if (branch_id, period) not in held]
-        if gaps:
-            board.append({"org_unit_id": str(branch_id), "name": name, "periods_without_day": gaps})
-    return board
+ROSTER_HANDLERS = ActivitiesRoster(models.roster, models.org_units, models.tenants)

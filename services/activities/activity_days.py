@@ -12,10 +12,11 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from services.activities import meeting_rules, models
-from services.activities.activity_log import log_activity, period_of, validate_activity
+from services.activities.activity_log import log_activity, validate_activity
 from services.activities.meetings import activity_details, attendees, local_start, meeting_row, set_attendance
 from services.activities.read_model import tenant_timezone, tree
 from services.activities.schemas import ActivityCreate, Attendance, MoveDay, ScheduleDays
+from services.common.contracts import Period
 from services.common.contracts.activities import ActivityDayScheduled
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
@@ -53,7 +54,7 @@ def schedule_days(uow: UnitOfWork, tenant_id, org_unit_id, days: list[date], zon
         day_id = new_id()
         inserted = uow.session.execute(insert(models.meetings).values(
             id=day_id, tenant_id=tenant_id, org_unit_id=org_unit_id, kind=meeting_rules.ACTIVITY_DAY,
-            title=f"主题党日 {period_of(held_on)}", period=period_of(held_on), held_on=held_on,
+            title=f"主题党日 {Period.of(held_on)}", period=Period.of(held_on), held_on=held_on,
             starts_at=local_start(held_on, STARTS_AT, zone), timezone=zone,
             check_in_code=meeting_rules.new_check_in_code(), status=meeting_rules.PLANNED,
         ).on_conflict_do_nothing(
@@ -62,7 +63,7 @@ def schedule_days(uow: UnitOfWork, tenant_id, org_unit_id, days: list[date], zon
         if inserted is not None:
             created += 1
             uow.publish(ActivityDayScheduled(tenant_id=tenant_id, day_id=day_id, org_unit_id=org_unit_id,
-                                             period=period_of(held_on), held_on=held_on))
+                                             period=Period.of(held_on), held_on=held_on))
     return created
 
 
@@ -89,7 +90,7 @@ def move_day(uow: UnitOfWork, tenant_id, day_id, data: MoveDay, caller: Caller) 
     with the move added to its history."""
     day = _day(uow.session, tenant_id, day_id, lock=True)
     caller.require_manages(day["org_unit_id"])
-    if period_of(data.held_on) != day["period"]:
+    if Period.of(data.held_on) != day["period"]:
         raise InvalidInput.field("held_on", f"must stay within {day['period']}")
     at = day["starts_at"].astimezone(ZoneInfo(day["timezone"])).time()
     moves = [*day["moves"], {"from": day["held_on"].isoformat(), "to": data.held_on.isoformat(), "reason": data.reason,

@@ -3,7 +3,6 @@ reading it back. Approval of what was logged is in services.activities.approval.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from services.activities.catalogue import CATALOGUE, Kind
 from services.activities.kinds import kind_of
 from services.activities.schemas import ActivityCreate
 from services.common import roster as common_roster
+from services.common.contracts import Period
 from services.common.contracts.activities import ActivityLogged
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import Conflict, InvalidInput, NotFound
@@ -20,10 +20,6 @@ from services.common.errors import Conflict, InvalidInput, NotFound
 # The detail field whose value a points rule may price differently (e.g. achievement level).
 VARIANT_FIELD = {"achievement": "level", "org_life": "meeting", "meeting_absence": "meeting",
                  "pairing_contact": "target_type"}
-
-
-def period_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def validate_activity(data: ActivityCreate, member_timezone: str, *, via_activity_day: bool = False,
@@ -102,7 +98,7 @@ def log_activities(uow: UnitOfWork, tenant_id: uuid.UUID, entries: list[tuple[di
         rows.append(dict(
             id=new_id(), tenant_id=tenant_id, member_id=data.member_id,
             org_unit_id=uuid.UUID(member["org_unit_id"]), kind=data.kind, occurred_on=data.occurred_on,
-            period=period_of(data.occurred_on), quantity=data.quantity, details=details, evidence=data.evidence,
+            period=Period.of(data.occurred_on), quantity=data.quantity, details=details, evidence=data.evidence,
             status=statuses.initial_status(kind.needs_approval, by_officer),
             logged_by=logged_by, note=data.note, activity_day_id=activity_day_id,
             meeting_id=_meeting_of(details, meeting_id),

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common.contracts import FOUR_DUTIES
+
 
 class Details(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -115,7 +117,6 @@ class Kind(BaseModel):
     key: str
     title_zh: str
     details: type[Details]
-    four_duty: bool = False
     unit: Literal["occurrence", "hour"] = "occurrence"
     max_quantity: Decimal = Decimal(1)
     # A member's own log of this kind waits for an officer; an officer's log is approved at once.
@@ -125,13 +126,17 @@ class Kind(BaseModel):
     # Recorded only by closing a meeting, never logged directly.
     by_meeting: bool = False
 
+    @property
+    def four_duty(self) -> bool:
+        return self.key in FOUR_DUTIES
+
 
 CATALOGUE: dict[str, Kind] = {
     k.key: k for k in (
-        Kind(key="opinion_listening", title_zh="听取党外群众意见", details=OpinionListening, four_duty=True),
-        Kind(key="activist_followup", title_zh="掌握入党积极分子学习状态", details=ActivistFollowup, four_duty=True),
-        Kind(key="theory_reading", title_zh="阅读党的理论书籍", details=TheoryReading, four_duty=True),
-        Kind(key="volunteer_service", title_zh="志愿服务", details=VolunteerService, four_duty=True,
+        Kind(key="opinion_listening", title_zh="听取党外群众意见", details=OpinionListening),
+        Kind(key="activist_followup", title_zh="掌握入党积极分子学习状态", details=ActivistFollowup),
+        Kind(key="theory_reading", title_zh="阅读党的理论书籍", details=TheoryReading),
+        Kind(key="volunteer_service", title_zh="志愿服务", details=VolunteerService,
              unit="hour", max_quantity=Decimal(24)),
         Kind(key="activity_day_attendance", title_zh="党员活动日出席", details=ActivityDay, activity_day=True),
         Kind(key="activity_day_leave", title_zh="党员活动日请假", details=ActivityDay, activity_day=True),
@@ -143,5 +148,3 @@ CATALOGUE: dict[str, Kind] = {
         Kind(key="achievement", title_zh="工作业绩", details=Achievement, needs_approval=True),
     )
 }
-
-FOUR_DUTIES = tuple(key for key, kind in CATALOGUE.items() if kind.four_duty)

@@ -2,22 +2,15 @@
 a branch, has done in a month. Rejected activities do not count."""
 from __future__ import annotations
 
-import calendar
 import uuid
-from datetime import date
 
 from sqlalchemy import select
 
 from services.activities import models, statuses
-from services.activities.catalogue import FOUR_DUTIES
 from services.activities.read_model import tree
 from services.common import roster as common_roster
+from services.common.contracts import FOUR_DUTIES, Period
 from services.common.errors import NotFound
-
-
-def month_end(period: str) -> date:
-    year, month = int(period[:4]), int(period[5:])
-    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _done_by_member(session, tenant_id, period: str, member_ids) -> dict:
@@ -50,7 +43,7 @@ def branch_four_duties(session, tenant_id, org_unit_id, period: str) -> dict:
     units = tree(session, tenant_id).closing_units(org_unit_id)
     r = models.roster
     roster = session.execute(select(r.c.member_id, r.c.name).where(
-        r.c.tenant_id == tenant_id, r.c.org_unit_id.in_(units), common_roster.counted_on(r, month_end(period)))
+        r.c.tenant_id == tenant_id, r.c.org_unit_id.in_(units), common_roster.counted_on(r, Period(period).last_day))
         .order_by(r.c.name, r.c.member_id)).all()
     if not roster:
         raise NotFound("no members known in this org unit")

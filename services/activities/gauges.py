@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
-from services.activities.catalogue import FOUR_DUTIES
 from services.common import metrics
+from services.common.contracts import FOUR_DUTIES
 from services.common.gauges import replace_series
 from services.common.roster import DEFAULT_TIMEZONE, PARTY_STATUSES
 

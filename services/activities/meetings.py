@@ -21,10 +21,11 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.activities import meeting_rules as rules
 from services.activities import models
-from services.activities.activity_log import log_activities, period_of, validate_activity
+from services.activities.activity_log import log_activities, validate_activity
 from services.activities.read_model import tenant_timezone, tree
 from services.activities.schemas import ActivityCreate, MeetingCreate, Minutes
 from services.common.db import UnitOfWork, new_id, utcnow
+from services.common.contracts import Period
 from services.common.errors import InvalidInput, NotFound
 from services.common.roster import PARTY_STATUSES
 from services.common.tenancy import Caller
@@ -130,7 +131,7 @@ def plan(uow: UnitOfWork, tenant_id, data: MeetingCreate, caller: Caller) -> dic
     meeting_id = new_id()
     session.execute(models.meetings.insert().values(
         id=meeting_id, tenant_id=tenant_id, org_unit_id=data.org_unit_id, kind=data.kind, title=data.title,
-        period=period_of(held_on), held_on=held_on, starts_at=starts_at.astimezone(timezone.utc), timezone=zone,
+        period=Period.of(held_on), held_on=held_on, starts_at=starts_at.astimezone(timezone.utc), timezone=zone,
         place=data.place, agenda=data.agenda, check_in_code=rules.new_check_in_code(), status=rules.PLANNED,
         created_by=caller.caller_id))
     session.execute(models.meeting_attendees.insert(), [

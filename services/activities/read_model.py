@@ -1,7 +1,8 @@
 """The roster as activities knows it, kept from the members service's events.
 
-How each event applies lives once in services.common.roster; this module points it at
-activities' own tables, and answers what logging and the four duties read from them: a member's
+How each event applies lives once in services.common.roster (activities' own subclass, which also
+schedules a new branch's activity days, is services.activities.activity_day_schedule.ActivitiesRoster);
+this module answers what logging and the four duties read from them: a member's
 current unit and time zone, the org tree, a tenant's time zone.
 """
 from __future__ import annotations
@@ -12,12 +13,6 @@ from sqlalchemy import select
 
 from services.activities import models
 from services.common import roster as common_roster
-from services.common.contracts.members import (
-    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, OrgUnitChanged,
-    TenantConfigured,
-)
-from services.common.db import UnitOfWork
-
 
 def tree(session, tenant_id) -> common_roster.OrgTree:
     return common_roster.OrgTree.load(session, models.org_units, tenant_id)
@@ -25,34 +20,6 @@ def tree(session, tenant_id) -> common_roster.OrgTree:
 
 def tenant_timezone(session, tenant_id) -> str:
     return common_roster.timezone_of(session, models.tenants, tenant_id)
-
-
-def remember_member(uow: UnitOfWork, event: MemberJoined) -> None:
-    common_roster.remember_member(uow.session, models.roster, event)
-
-
-def follow_transfer(uow: UnitOfWork, event: MemberTransferred) -> None:
-    common_roster.follow_transfer(uow.session, models.roster, event)
-
-
-def follow_status(uow: UnitOfWork, event: MemberStatusChanged) -> None:
-    common_roster.follow_status(uow.session, models.roster, event)
-
-
-def follow_update(uow: UnitOfWork, event: MemberUpdated) -> None:
-    common_roster.follow_update(uow.session, models.roster, event)
-
-
-def follow_leaving(uow: UnitOfWork, event: MemberLeft) -> None:
-    common_roster.follow_leaving(uow.session, models.roster, event)
-
-
-def remember_org_unit(uow: UnitOfWork, event: OrgUnitChanged) -> None:
-    common_roster.remember_org_unit(uow.session, models.org_units, event)
-
-
-def remember_tenant(uow: UnitOfWork, event: TenantConfigured) -> None:
-    common_roster.remember_tenant(uow.session, models.tenants, event)
 
 
 def known_members(session, tenant_id: uuid.UUID, member_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:

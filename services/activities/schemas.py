@@ -10,8 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from services.common.validation import IsoDate, IsoMoment, IsoWallTime
 
-PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
-
 
 def _evidence_references(value: list[str]) -> list[str]:
     for item in value:

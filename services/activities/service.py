@@ -15,6 +15,8 @@ from services.activities import (
 from services.activities.gauges import refresh_four_duties
 from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput
+from services.common.contracts import Period
+from services.common.contracts.period import month_or_year
 from services.common.gauges import BusinessGauges
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
@@ -27,19 +29,6 @@ from services.common.validation import parse_uuid, validate
 
 
 log = logging.getLogger(__name__)
-
-
-def _period(value) -> str:
-    if value is None or not re.fullmatch(schemas.PERIOD, str(value)):
-        raise InvalidInput.field("period", "expected YYYY-MM")
-    return str(value)
-
-
-def _period_prefix(value) -> str:
-    """A year (YYYY) or a month (YYYY-MM)."""
-    if value is None or not (re.fullmatch(r"^\d{4}$", str(value)) or re.fullmatch(schemas.PERIOD, str(value))):
-        raise InvalidInput.field("period", "expected YYYY or YYYY-MM")
-    return str(value)
 
 
 class ActivitiesService(RosterFollower):
@@ -56,10 +45,6 @@ class ActivitiesService(RosterFollower):
     log_context = LogContext()
     # Read once when the service starts, so a bad value stops it at once, naming the variable.
     check_in_window = meeting_rules.CheckInWindow.from_env()
-
-    def _require_officer(self) -> None:
-        if not self.caller.is_officer:
-            raise Forbidden("this action needs a branch officer role")
 
     @rpc
     def catalogue(self) -> list[dict]:
@@ -109,7 +94,7 @@ class ActivitiesService(RosterFollower):
     @rpc
     def log_bulk(self, payload: dict) -> list[dict]:
         """One occurrence for every member on an attendance list: all logged, or none."""
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.BulkActivityCreate, payload)
         with self.db.reader() as session:
             kind = kinds.kind_of(session, self.caller.tenant_id, data.kind)  # the same for everyone listed
@@ -138,27 +123,27 @@ class ActivitiesService(RosterFollower):
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_self_or_officer(member_id)
         if period is not None:
-            _period(period)
+            Period.argument(period)
         with self.db.reader() as session:
             return activity_log.list_for_member(session, self.caller.tenant_id, member_id, period)
 
     @rpc
     def list_pending(self, org_unit_id=None) -> list[dict]:
-        self._require_officer()
+        self.caller.require_officer()
         unit = parse_uuid(org_unit_id, "org_unit_id") if org_unit_id else None
         with self.db.reader() as session:
             return approval.list_pending(session, self.caller.tenant_id, unit)
 
     @rpc
     def approve(self, activity_id) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         activity_id = parse_uuid(activity_id, "activity_id")
         with self.db.transaction() as uow:
             return approval.approve(uow, self.caller.tenant_id, activity_id, self.caller)
 
     @rpc
     def reject(self, activity_id, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         activity_id = parse_uuid(activity_id, "activity_id")
         data = validate(schemas.Rejection, payload)
         with self.db.transaction() as uow:
@@ -166,7 +151,7 @@ class ActivitiesService(RosterFollower):
 
     @rpc
     def correct(self, activity_id, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         activity_id = parse_uuid(activity_id, "activity_id")
         data = validate(schemas.Correction, payload)
         with self.db.transaction() as uow:
@@ -174,7 +159,7 @@ class ActivitiesService(RosterFollower):
 
     @rpc
     def schedule_activity_days(self, payload: dict) -> list[dict]:
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.ScheduleDays, payload)
         self.caller.require_manages(data.org_unit_id)
         with self.db.transaction() as uow:
@@ -199,8 +184,8 @@ class ActivitiesService(RosterFollower):
     @rpc
     def activity_days_missing(self, period) -> list[dict]:
         """Open branches with no activity day in the month (YYYY-MM), or in a month of the year (YYYY)."""
-        self._require_officer()
-        prefix = _period_prefix(period)
+        self.caller.require_officer()
+        prefix = month_or_year(period)
         months = [prefix] if len(prefix) == 7 else [f"{prefix}-{m:02d}" for m in range(1, 13)]
         with self.db.reader() as session:
             return activity_day_schedule.missing(session, self.caller.tenant_id, months)
@@ -215,7 +200,7 @@ class ActivitiesService(RosterFollower):
 
     @rpc
     def move_activity_day(self, day_id, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         day_id = parse_uuid(day_id, "day_id")
         data = validate(schemas.MoveDay, payload)
         with self.db.transaction() as uow:
@@ -223,7 +208,7 @@ class ActivitiesService(RosterFollower):
 
     @rpc
     def record_attendance(self, day_id, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         day_id = parse_uuid(day_id, "day_id")
         data = validate(schemas.Attendance, payload)
         member = next(self._members([data.member_id]))
@@ -234,16 +219,16 @@ class ActivitiesService(RosterFollower):
     def member_four_duties(self, member_id, period) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_self_or_officer(member_id)
-        period = _period(period)
+        period = Period.argument(period)
         member = self.members.get_member(str(member_id))
         with self.db.reader() as session:
             return four_duties.member_four_duties(session, self.caller.tenant_id, member, period)
 
     @rpc
     def branch_four_duties(self, org_unit_id, period) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         unit = parse_uuid(org_unit_id, "org_unit_id")
-        period = _period(period)
+        period = Period.argument(period)
         with self.db.reader() as session:
             return four_duties.branch_four_duties(session, self.caller.tenant_id, unit, period)
 
@@ -264,7 +249,7 @@ class ActivitiesService(RosterFollower):
     @rpc
     def list_meetings(self, org_unit_id, period) -> list[dict]:
         unit = parse_uuid(org_unit_id, "org_unit_id")
-        prefix = _period_prefix(period)
+        prefix = month_or_year(period)
         with self.db.reader() as session:
             return meetings.list_for_unit(session, self.caller.tenant_id, unit, prefix)
 
@@ -279,7 +264,7 @@ class ActivitiesService(RosterFollower):
 
     @rpc
     def record_meeting_attendance(self, meeting_id, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         meeting_id = parse_uuid(meeting_id, "meeting_id")
         data = validate(schemas.AttendanceList, payload)
         with self.db.transaction() as uow:
@@ -297,7 +282,7 @@ class ActivitiesService(RosterFollower):
 
     @rpc
     def decide_leave(self, meeting_id, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         meeting_id = parse_uuid(meeting_id, "meeting_id")
         data = validate(schemas.LeaveDecision, payload)
         with self.db.transaction() as uow:
@@ -305,7 +290,7 @@ class ActivitiesService(RosterFollower):
 
     @rpc
     def write_minutes(self, meeting_id, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         meeting_id = parse_uuid(meeting_id, "meeting_id")
         data = validate(schemas.Minutes, payload)
         with self.db.transaction() as uow:
@@ -313,7 +298,7 @@ class ActivitiesService(RosterFollower):
 
     @rpc
     def close_meeting(self, meeting_id) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         meeting_id = parse_uuid(meeting_id, "meeting_id")
         return self.db.once_per_request(lambda uow: meetings.close(uow, self.caller.tenant_id, meeting_id, self.caller))
 
@@ -327,7 +312,7 @@ class ActivitiesService(RosterFollower):
 
     @rpc
     def save_meeting_norms(self, org_unit_id, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         unit = parse_uuid(org_unit_id, "org_unit_id")
         data = validate(schemas.NormsUpdate, payload)
         with self.db.transaction() as uow:
@@ -335,7 +320,7 @@ class ActivitiesService(RosterFollower):
 
     @rpc
     def org_life_compliance(self, org_unit_id, quarter) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         unit = parse_uuid(org_unit_id, "org_unit_id")
         if quarter is None or not re.fullmatch(r"\d{4}-Q[1-4]", str(quarter)):
             raise InvalidInput.field("quarter", "expected YYYY-Qn, e.g. 2026-Q4")

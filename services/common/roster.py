@@ -255,10 +255,9 @@ class OrgTree:
 class RosterFollower:
     """Mixin for a service that keeps the roster read model: one consumer per members event.
 
-    The service sets `roster_handlers` to a `RosterReadModel` over its own tables (or a module
-    with the same functions: `remember_member`, `follow_transfer`, `follow_status`, `follow_update`,
-    `follow_leaving`, `remember_org_unit`, `remember_tenant`), and may do more there (points also
-    records the transfer's date for balances).
+    The service sets `roster_handlers` to a `RosterReadModel` over its own tables, or to a subclass
+    that does more with an event (points records each transfer's date for balances; dues keeps
+    each joiner's staff number).
     """
 
     roster_handlers = None

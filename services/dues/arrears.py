@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
+from services.common.contracts import Period
 from services.common.contracts.dues import DuesOverdue
 from services.common.db import UnitOfWork
 from services.common.errors import InvalidInput
-from services.dues import bases, models, periods, read_model
+from services.dues import bases, models, read_model
 
 SECRETARY_AFTER_MONTHS = 3
 BRANCH_REVIEW_AFTER_MONTHS = 6
@@ -66,14 +67,14 @@ def consecutive_arrears(months: list[Month], upto: str) -> Arrears:
     run, period = [], upto
     while (month := by_period.get(period)) is not None and month.in_arrears:
         run.append(month)
-        period = periods.shift(period, -1)
+        period = Period(period).previous()
     run.reverse()
     return Arrears(tuple(m.period for m in run), sum(m.due_fen - m.paid_fen for m in run))
 
 
 def _months_of(session, tenant_id, member_ids, upto: str) -> dict:
     """member_id -> [Month] for the LOOK_BACK_MONTHS ending at `upto`."""
-    first = periods.shift(upto, -(LOOK_BACK_MONTHS - 1))
+    first = Period(upto).shifted(-(LOOK_BACK_MONTHS - 1))
     a, p = models.assessments, models.payments
     due = {(m, per): amount for m, per, amount in session.execute(select(a.c.member_id, a.c.period, a.c.amount_fen).where(
         a.c.tenant_id == tenant_id, a.c.member_id.in_(member_ids), a.c.period.between(first, upto)))}
@@ -92,7 +93,7 @@ def _months_of(session, tenant_id, member_ids, upto: str) -> dict:
 def standing(session, tenant_id, branch_id, upto: str) -> list[dict]:
     """Each member of the branch in arrears at `upto`, with the level it has reached."""
     read_model.require_branch(session, tenant_id, branch_id)
-    members = read_model.branch_members(session, tenant_id, branch_id, periods.end(upto))
+    members = read_model.branch_members(session, tenant_id, branch_id, Period(upto).last_day)
     months = _months_of(session, tenant_id, [m.member_id for m in members], upto) if members else {}
     found = []
     for member in members:
@@ -108,7 +109,7 @@ def standing(session, tenant_id, branch_id, upto: str) -> list[dict]:
 def check(uow: UnitOfWork, tenant_id, branch_id, period: str) -> dict:
     """Send the month's notices, once per (tenant, branch, month)."""
     session = uow.session
-    if periods.end(period) >= read_model.tenant_today(session, tenant_id):
+    if Period(period).last_day >= read_model.tenant_today(session, tenant_id):
         raise InvalidInput.field("period", "a month's arrears are checked only after it has ended")
     found = standing(session, tenant_id, branch_id, period)
     claimed = session.execute(insert(models.arrears_checks).values(

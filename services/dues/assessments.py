@@ -14,9 +14,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from services.common.contracts import Period
 from services.common.contracts.dues import DuesAssessed
 from services.common.db import UnitOfWork, new_id
-from services.dues import bases, models, periods, rate_tables, rates, read_model
+from services.dues import bases, models, rate_tables, rates, read_model
 
 
 def price_member(table: rates.RateTable, base, relief) -> rates.Price:
@@ -30,9 +31,9 @@ def price_member(table: rates.RateTable, base, relief) -> rates.Price:
 def assess(uow: UnitOfWork, tenant_id, branch_id, period: str) -> dict:
     session = uow.session
     read_model.require_branch(session, tenant_id, branch_id)
-    members = read_model.branch_members(session, tenant_id, branch_id, periods.start(period))
+    members = read_model.branch_members(session, tenant_id, branch_id, Period(period).first_day)
     ids = [m.member_id for m in members]
-    in_force = rate_tables.resolve(session, tenant_id, periods.start(period))
+    in_force = rate_tables.resolve(session, tenant_id, Period(period).first_day)
     base_of = bases.in_force(session, tenant_id, ids, period)
     relief_of = bases.reliefs_for(session, tenant_id, ids, period)
     rows, missing = [], []
@@ -84,7 +85,7 @@ def due_runs(session, now: datetime, table) -> list[tuple]:
     """(tenant, branch, period) whose scheduled run for the tenant's current month (assessment)
     or month just ended (arrears check, `table` arrears_checks) has not happened yet."""
     # Only recent runs can matter: every tenant's current month is within a day of UTC's.
-    recent = periods.shift(periods.of(now.date()), -2)
+    recent = Period.of(now.date()).shifted(-2)
     done = set(session.execute(select(table.c.tenant_id, table.c.org_unit_id, table.c.period).where(
         table.c.period >= recent)).all())
     due, today_of = [], {}
@@ -92,7 +93,7 @@ def due_runs(session, now: datetime, table) -> list[tuple]:
         if tenant_id not in today_of:
             today_of[tenant_id] = read_model.tenant_today(session, tenant_id, now)
         today = today_of[tenant_id]
-        period = periods.of(today) if table is models.assessment_runs else periods.previous(today)
+        period = Period.of(today) if table is models.assessment_runs else Period.of(today).previous()
         if (tenant_id, branch_id, period) not in done:
             due.append((tenant_id, branch_id, period))
     return due

@@ -23,9 +23,10 @@ import uuid
 
 from sqlalchemy import select
 
+from services.common.contracts import PERIOD_PATTERN, Period
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import InvalidInput
-from services.dues import files, models, periods, rate_tables, rates, read_model, schemas
+from services.dues import files, models, rate_tables, rates, read_model, schemas
 
 CATEGORY_NAMES = {"在职": "employed", "离退休": "retired", "退休": "retired", "离休": "retired", "学生": "student",
                   "失业": "unemployed", "下岗失业": "unemployed", "低保": "subsistence",
@@ -47,7 +48,7 @@ def base_dict(row) -> dict:
 def record(uow: UnitOfWork, tenant_id, member_id: uuid.UUID, data: schemas.BaseCreate, caller_id,
            source: str = "entered") -> dict:
     effective_from = data.effective_from or f"{data.year:04d}-01"
-    read_model.require_party_member(uow.session, tenant_id, member_id, periods.end(effective_from))
+    read_model.require_party_member(uow.session, tenant_id, member_id, Period(effective_from).last_day)
     row = dict(id=new_id(), tenant_id=tenant_id, member_id=member_id, year=data.year,
                effective_from=effective_from, category=data.category, monthly_income_fen=data.monthly_income_fen,
                source=source, reason=data.reason, recorded_by=caller_id)
@@ -58,7 +59,7 @@ def record(uow: UnitOfWork, tenant_id, member_id: uuid.UUID, data: schemas.BaseC
 
 
 def _table_for(session, tenant_id, period: str) -> rates.RateTable:
-    return rate_tables.resolve(session, tenant_id, periods.start(period)).table
+    return rate_tables.resolve(session, tenant_id, Period(period).first_day).table
 
 
 def history(session, tenant_id, member_id) -> list[dict]:
@@ -81,7 +82,7 @@ def in_force(session, tenant_id, member_ids, period: str) -> dict:
 # --- reliefs ---------------------------------------------------------------------------------------
 
 def record_relief(uow: UnitOfWork, tenant_id, member_id, data: schemas.ReliefCreate, caller_id) -> dict:
-    read_model.require_party_member(uow.session, tenant_id, member_id, periods.end(data.from_period))
+    read_model.require_party_member(uow.session, tenant_id, member_id, data.from_period.last_day)
     row = dict(id=new_id(), tenant_id=tenant_id, member_id=member_id, kind=data.kind, from_period=data.from_period,
                to_period=data.to_period, reduced_to_fen=data.reduced_to_fen, reason=data.reason,
                approved_on=data.approved_on, recorded_by=caller_id)
@@ -117,7 +118,7 @@ def check_payroll_row(raw: dict) -> tuple[dict | None, list[tuple[str, str]]]:
     year = None
     if text.get("year"):
         try:
-            year = periods.parse_year(text["year"].removesuffix("年"))
+            year = schemas.parse_year(text["year"].removesuffix("年"))
         except InvalidInput as exc:
             problems.append(("year", exc.details[0]["reason"]))
     income = None
@@ -132,7 +133,7 @@ def check_payroll_row(raw: dict) -> tuple[dict | None, list[tuple[str, str]]]:
     effective_from = text.get("effective_from")
     if effective_from:
         effective_from = re.sub(r"^(\d{4})[/.年](\d{1,2})月?$", lambda m: f"{m[1]}-{int(m[2]):02d}", effective_from)
-        if not re.fullmatch(periods.PERIOD, effective_from):
+        if not re.fullmatch(PERIOD_PATTERN, effective_from):
             problems.append(("effective_from", "expected a month YYYY-MM"))
         elif year is not None and int(effective_from[:4]) != year:
             problems.append(("effective_from", "must be a month of 年度"))
@@ -170,7 +171,7 @@ def import_payroll(uow: UnitOfWork, tenant_id, branch_id, content: bytes, fmt: s
             problem(number, "external_no", "no member of this branch has this staff number")
         elif known.name != values["name"]:
             problem(number, "name", f"does not match the roster ({known.name}) for this staff number")
-        elif not read_model.is_party_member_on(session, tenant_id, member_id, periods.end(effective_from)):
+        elif not read_model.is_party_member_on(session, tenant_id, member_id, Period(effective_from).last_day):
             problem(number, "external_no", "is not a Party member (probationary or full); dues are owed by "
                                            "Party members only")
         else:

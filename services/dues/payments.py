@@ -28,10 +28,11 @@ from datetime import date
 
 from sqlalchemy import func, select, text
 
+from services.common.contracts import PERIOD_PATTERN, Period
 from services.common.contracts.dues import DuesPaid
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import Conflict, InvalidInput, NotFound
-from services.dues import files, models, periods, rates, read_model
+from services.dues import files, models, rates, read_model
 
 STATEMENT_COLUMNS = {"交易时间": "paid_at", "付款时间": "paid_at", "交易单号": "external_ref", "交易号": "external_ref",
                      "流水号": "external_ref", "付款人": "payer", "付款人姓名": "payer", "姓名": "payer",
@@ -94,7 +95,7 @@ def record(uow: UnitOfWork, tenant_id, data, caller_id) -> dict:
     member = read_model.member(uow.session, tenant_id, data.member_id)
     if data.paid_on > read_model.tenant_today(uow.session, tenant_id):
         raise InvalidInput.field("paid_on", "is in the future; record a payment once it is made")
-    read_model.require_party_member(uow.session, tenant_id, data.member_id, periods.end(data.period))
+    read_model.require_party_member(uow.session, tenant_id, data.member_id, data.period.last_day)
     return append(uow, tenant_id, member, data.period, data.amount_fen, data.paid_on, method=data.method,
                   note=data.note, caller_id=caller_id)
 
@@ -155,7 +156,7 @@ def check_statement_row(raw: dict) -> tuple[dict | None, list[tuple[str, str]]]:
             problems.append(("amount", why))
     period = text_of.get("period")
     if period:
-        if not re.fullmatch(periods.PERIOD, period):
+        if not re.fullmatch(PERIOD_PATTERN, period):
             problems.append(("period", "expected a month YYYY-MM"))
     elif text_of.get("note"):
         found = re.search(r"(\d{4})(?:-|年)(\d{1,2})月?", text_of["note"])
@@ -167,7 +168,7 @@ def check_statement_row(raw: dict) -> tuple[dict | None, list[tuple[str, str]]]:
         return None, problems
     return {"paid_on": paid_on, "external_ref": text_of["external_ref"], "payer": text_of["payer"],
             "external_no": text_of.get("external_no"), "amount_fen": amount,
-            "period": period or periods.of(paid_on), "note": (text_of.get("note") or "")[:200] or None}, []
+            "period": period or Period.of(paid_on), "note": (text_of.get("note") or "")[:200] or None}, []
 
 
 def match_payer(values: dict, by_number: dict, by_name: dict) -> tuple[object | None, str | None]:

@@ -3,14 +3,23 @@ from __future__ import annotations
 
 import uuid
 from services.common.validation import IsoDate
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, field_validator
 
+from services.common.contracts import Period
+from services.common.errors import InvalidInput
 from services.dues import rates
-from services.dues.periods import PERIOD
 
-Period = Annotated[str, StringConstraints(pattern=f"^{PERIOD}$")]
+
+def parse_year(value, field: str = "year") -> int:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput.field(field, "expected a year between 2000 and 2100") from None
+    if isinstance(value, bool) or not 2000 <= year <= 2100:
+        raise InvalidInput.field(field, "expected a year between 2000 and 2100")
+    return year
 
 
 class Strict(BaseModel):

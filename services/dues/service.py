@@ -8,13 +8,13 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import re
 from datetime import datetime, timezone
 
 from nameko.timer import timer
 
+from services.common.contracts.period import Period, month_or_year
 from services.common.db import Database
-from services.common.errors import Forbidden, InvalidInput
+from services.common.errors import InvalidInput
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
@@ -24,7 +24,7 @@ from services.common.rpc import rpc
 from services.common.tenancy import CallerContext
 from services.common.validation import parse_date, parse_uuid, validate
 from services.dues import (
-    arrears, assessments, bases, models, payments, periods, rate_tables, read_model, reports, schedule, schemas,
+    arrears, assessments, bases, models, payments, rate_tables, read_model, reports, schedule, schemas,
 )
 
 log = logging.getLogger(__name__)
@@ -37,12 +37,6 @@ def _content(encoded: str) -> bytes:
         raise InvalidInput.field("content_base64", "not valid base64") from None
 
 
-def _span(value) -> str:
-    if value is None or not re.fullmatch(f"({periods.PERIOD}|\\d{{4}})", str(value)):
-        raise InvalidInput.field("period", "expected a month YYYY-MM or a year YYYY")
-    return str(value)
-
-
 class DuesService(RosterFollower):
     name = "dues"
     roster_handlers = read_model.HANDLERS
@@ -53,10 +47,6 @@ class DuesService(RosterFollower):
     caller = CallerContext()
     metrics = EntrypointMetrics()
     log_context = LogContext()
-
-    def _require_officer(self) -> None:
-        if not self.caller.is_officer:
-            raise Forbidden("this action needs a branch officer role")
 
     def _manages_member(self, session, member_id) -> None:
         """404 for a member not of this tenant, then 403 unless the caller manages their unit."""
@@ -131,14 +121,19 @@ class DuesService(RosterFollower):
             read_model.member(session, self.caller.tenant_id, member_id)
             return bases.history(session, self.caller.tenant_id, member_id)
 
-    @rpc
-    def import_bases(self, payload) -> dict:
-        data = validate(schemas.PayrollImport, payload)
+    def _import_file(self, payload, schema, carry_out, kind_field: str) -> dict:
+        """A branch's file (base64) read and carried out in one transaction; `kind_field` names the
+        payload's field that says how to read it (a payroll's format, a statement's source)."""
+        data = validate(schema, payload)
         self.caller.require_manages(data.org_unit_id)
         content = _content(data.content_base64)
         with self.db.transaction() as uow:
-            return bases.import_payroll(
-                uow, self.caller.tenant_id, data.org_unit_id, content, data.format, data.mode, self.caller.caller_id)
+            return carry_out(uow, self.caller.tenant_id, data.org_unit_id, content, getattr(data, kind_field),
+                             data.mode, self.caller.caller_id)
+
+    @rpc
+    def import_bases(self, payload) -> dict:
+        return self._import_file(payload, schemas.PayrollImport, bases.import_payroll, "format")
 
     @rpc
     def record_relief(self, member_id, payload) -> dict:
@@ -182,27 +177,22 @@ class DuesService(RosterFollower):
 
     @rpc
     def import_statement(self, payload) -> dict:
-        data = validate(schemas.StatementImport, payload)
-        self.caller.require_manages(data.org_unit_id)
-        content = _content(data.content_base64)
-        with self.db.transaction() as uow:
-            return payments.import_statement(
-                uow, self.caller.tenant_id, data.org_unit_id, content, data.source, data.mode, self.caller.caller_id)
+        return self._import_file(payload, schemas.StatementImport, payments.import_statement, "source")
 
     @rpc
     def member_dues(self, member_id, year) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_self_or_officer(member_id)
         with self.db.reader() as session:
-            return reports.member_statement(session, self.caller.tenant_id, member_id, periods.parse_year(year))
+            return reports.member_statement(session, self.caller.tenant_id, member_id, schemas.parse_year(year))
 
     # --- arrears -------------------------------------------------------------------------------------
 
     @rpc
     def arrears(self, org_unit_id, period) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         unit = parse_uuid(org_unit_id, "org_unit_id")
-        period = periods.parse(period)
+        period = Period.argument(period)
         with self.db.reader() as session:
             return {"org_unit_id": str(unit), "period": period,
                     "members": arrears.standing(session, self.caller.tenant_id, unit, period),
@@ -221,15 +211,15 @@ class DuesService(RosterFollower):
     @rpc
     def branch_report(self, org_unit_id, period, fmt: str = "json"):
         """A branch's month or year as JSON, or as XLSX bytes in base64 (`fmt="xlsx"`)."""
-        self._require_officer()
+        self.caller.require_officer()
         unit = parse_uuid(org_unit_id, "org_unit_id")
         with self.db.reader() as session:
-            report = reports.branch_report(session, self.caller.tenant_id, unit, _span(period))
+            report = reports.branch_report(session, self.caller.tenant_id, unit, month_or_year(period))
         return base64.b64encode(reports.branch_xlsx(report)).decode() if fmt == "xlsx" else report
 
     @rpc
     def tenant_report(self, period, fmt: str = "json"):
-        self._require_officer()
+        self.caller.require_officer()
         with self.db.reader() as session:
-            report = reports.tenant_report(session, self.caller.tenant_id, _span(period))
+            report = reports.tenant_report(session, self.caller.tenant_id, month_or_year(period))
         return base64.b64encode(reports.tenant_xlsx(report)).decode() if fmt == "xlsx" else report

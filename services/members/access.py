@@ -90,8 +90,7 @@ def require_manages(session, tenant_id, caller: Caller, *, member_id=None, org_u
     if allow_self and member_id is not None and caller.caller_id == member_id:
         lookups.person(session, tenant_id, member_id)
         return
-    if not caller.is_officer:
-        raise Forbidden("this action needs an officer or tenant_admin role")
+    caller.require_officer()
     mine = managed_units(session, tenant_id, caller)
     if member_id is not None:
         person = lookups.person(session, tenant_id, member_id)

@@ -70,8 +70,7 @@ class MembersService(PairingEndpoints):
 
     @rpc
     def create_member(self, payload: dict) -> dict:
-        if not self.caller.is_officer:
-            raise Forbidden("adding a person needs an officer or tenant_admin role")
+        self.caller.require_officer()
         data = validate(schemas.MemberCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, org_unit_id=data.org_unit_id)
@@ -93,10 +92,6 @@ class MembersService(PairingEndpoints):
 
     # -- roster ---------------------------------------------------------------------------
 
-    def _require_officer(self) -> None:
-        if not self.caller.is_officer:
-            raise Forbidden("this action needs an officer or tenant_admin role")
-
     def _require_manages(self, uow, *, member_id=None, org_unit_id=None, allow_self: bool = False) -> None:
         # Inside the change's own transaction, so a transfer committed meanwhile cannot slip past.
         access.require_manages(uow.session, self.caller.tenant_id, self.caller, member_id=member_id,
@@ -104,7 +99,7 @@ class MembersService(PairingEndpoints):
 
     @rpc
     def list_members(self, query: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.MemberQuery, query or {})
         with self.db.reader() as session:
             return people.list_members(session, self.caller.tenant_id, data)
@@ -112,7 +107,7 @@ class MembersService(PairingEndpoints):
     @rpc
     def update_member(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.MemberUpdate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
@@ -121,7 +116,7 @@ class MembersService(PairingEndpoints):
     @rpc
     def change_status(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.StatusChange, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
@@ -138,7 +133,7 @@ class MembersService(PairingEndpoints):
     @rpc
     def transfer_member(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.TransferCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
@@ -155,7 +150,7 @@ class MembersService(PairingEndpoints):
     @rpc
     def leave(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.LeaveCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
@@ -164,7 +159,7 @@ class MembersService(PairingEndpoints):
     @rpc
     def assign_role(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.RoleAssign, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id, org_unit_id=data.org_unit_id)
@@ -173,7 +168,7 @@ class MembersService(PairingEndpoints):
     @rpc
     def assign_activist(self, activist_id, payload: dict) -> dict:
         activist_id = parse_uuid(activist_id, "member_id")
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.ActivistAssign, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=activist_id)
@@ -228,7 +223,7 @@ class MembersService(PairingEndpoints):
     @rpc
     def create_pioneer_post(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.PioneerPostCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id, org_unit_id=data.org_unit_id)
@@ -237,7 +232,7 @@ class MembersService(PairingEndpoints):
     @rpc
     def end_pioneer_post(self, post_id, payload: dict) -> dict:
         post_id = parse_uuid(post_id, "post_id")
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.PioneerPostEnd, payload)
         with self.db.transaction() as uow:
             post = recognition.pioneer_post(uow.session, self.caller.tenant_id, post_id)
@@ -269,7 +264,7 @@ class MembersService(PairingEndpoints):
     @rpc
     def review_commitment(self, commitment_id, payload: dict) -> dict:
         commitment_id = parse_uuid(commitment_id, "commitment_id")
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.CommitmentReview, payload)
         with self.db.transaction() as uow:
             found = recognition.commitment(uow.session, self.caller.tenant_id, commitment_id)
@@ -289,7 +284,7 @@ class MembersService(PairingEndpoints):
     @rpc
     def import_roster(self, payload: dict) -> dict:
         """Import a roster file sent as base64. Rejected files answer with the report, not an error."""
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.RosterImport, payload)
         try:
             content = base64.b64decode(data.content_base64, validate=True)
@@ -303,7 +298,7 @@ class MembersService(PairingEndpoints):
     @rpc
     def export_roster(self, org_unit_id) -> dict:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
-        self._require_officer()
+        self.caller.require_officer()
         with self.db.reader() as session:
             content = files.export_roster(session, self.caller.tenant_id, org_unit_id)
         return {"filename": "roster.xlsx", "format": "xlsx", "content_base64": base64.b64encode(content).decode()}

@@ -17,9 +17,13 @@ from services.notify.sending import PersonNotice, notify_branch, notify_people, 
 
 # -- points -----------------------------------------------------------------------------------
 
-def _missing_duties_named(reason: str) -> list[str]:
-    """The duty keys a month-close reason lists ("month close: 2 duties missing (a, b)"), if any."""
-    inside = reason.rpartition("(")[2].rstrip(")")
+def _missed_duties(event: PointsAwarded) -> list[str]:
+    """The duties a month close's deduction is for. Events published before points named them
+    (`missed_duties` is optional) may still wait in a queue or be replayed from the dead letters,
+    so for those the keys are read from the reason ("month close: 2 duties missing (a, b)")."""
+    if event.missed_duties is not None:
+        return list(event.missed_duties)
+    inside = event.reason.rpartition("(")[2].rstrip(")")
     return [k.strip() for k in inside.split(",") if k.strip() in templates.KIND_NAMES_ZH]
 
 
@@ -34,7 +38,7 @@ def points_notice(event: PointsAwarded) -> PersonNotice:
     if event.delta < 0:
         notice = "points_deducted"
         kind = templates.POINTS_KIND_NAMES_EN.get(event.kind, event.kind)
-        missing = _missing_duties_named(event.reason) if event.kind == "four_duties" else []
+        missing = _missed_duties(event) if event.kind == "four_duties" else []
         if missing:
             kind_name += "（" + "、".join(templates.KIND_NAMES_ZH[k] for k in missing) + "）"
             kind += " (" + ", ".join(templates.KIND_NAMES_EN[k] for k in missing) + ")"

@@ -11,13 +11,14 @@ import uuid
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from services.common.contracts import FOUR_DUTIES
 from services.common.contracts.activities import ActivityDayScheduled, ActivityLogged, ActivityRejected
 from services.common import roster as common_roster
 from services.common.contracts.members import (
     MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, OrgUnitChanged, RoleAssigned,
 )
 from services.common.db import UnitOfWork, insert_rows
-from services.notify import models, templates
+from services.notify import models
 
 
 def recipient(session, tenant_id: uuid.UUID, person_id: uuid.UUID):
@@ -82,7 +83,7 @@ def remember_activity_day(uow: UnitOfWork, event: ActivityDayScheduled) -> None:
 def mark_duties(uow: UnitOfWork, events: list[ActivityLogged]) -> None:
     """Remember which of the four duties each member did in a month, for a batch in one insert."""
     rows = [dict(tenant_id=e.tenant_id, activity_id=e.activity_id, person_id=e.member_id, period=e.period,
-                 kind=e.kind) for e in events if e.kind in templates.FOUR_DUTIES]
+                 kind=e.kind) for e in events if e.kind in FOUR_DUTIES]
     insert_rows(uow.session, insert(models.duty_marks).on_conflict_do_nothing(), rows)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from services.common.background import BackgroundWorker
+from services.common.contracts import FOUR_DUTIES
 from services.common.db import ServiceTables, UnitOfWork
 from services.common.settings import from_container
 from services.notify import models, sending, templates
@@ -78,7 +79,7 @@ def _missing_duties(uow: UnitOfWork, today: date, reminder_days: int) -> int:
         done.setdefault((row.tenant_id, row.person_id, row.org_unit_id), set()).add(row.kind)
     count = 0
     for (tenant_id, person_id, org_unit_id), kinds in sorted(done.items(), key=lambda kv: str(kv[0])):
-        missing = [k for k in templates.FOUR_DUTIES if k not in kinds]
+        missing = [k for k in FOUR_DUTIES if k not in kinds]
         if not missing:
             continue
         sending.notify_person(

@@ -6,6 +6,7 @@ The in-app inbox is the channel always on; email and the branch robots are deliv
 from __future__ import annotations
 
 from services.common.consuming import EventBatch, handles
+from services.common.contracts import FOUR_DUTIES
 from services.common.contracts.activities import ActivityDayScheduled, ActivityLogged, ActivityRejected
 from services.common.contracts.members import (
     MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, OrgUnitChanged, RoleAssigned,
@@ -13,7 +14,7 @@ from services.common.contracts.members import (
 from services.common.contracts.pairing import NeedAssigned, NeedOverdue, NeedResolved, PairingContactOverdue
 from services.common.contracts.points import MonthClosed, PointsAwarded
 from services.common.db import Database
-from services.common.errors import Forbidden, InvalidInput, NotFound
+from services.common.errors import InvalidInput, NotFound
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.retention import Retention
@@ -21,7 +22,7 @@ from services.common.rpc import rpc
 from services.common.tenancy import CallerContext
 from services.common.validation import check_page, parse_uuid, validate
 from services.notify import (
-    delivery_log, inbox, models, notices, preferences, read_model, receipts, robots, schemas, templates,
+    delivery_log, inbox, models, notices, preferences, read_model, receipts, robots, schemas,
 )
 from services.notify.delivery import DeliveryWorker
 from services.notify.reminders import ReminderScheduler
@@ -80,7 +81,7 @@ class NotifyService:
     def on_activity_day_scheduled(self, event: ActivityDayScheduled) -> bool:
         return self.db.process_once(event, read_model.remember_activity_day)
 
-    @handles(ActivityLogged, batch=True, only=templates.FOUR_DUTIES)  # the four duties' marks
+    @handles(ActivityLogged, batch=True, only=FOUR_DUTIES)  # the four duties' marks
     def on_activity_logged(self, batch: EventBatch) -> int:
         return self.db.process_together(batch, read_model.mark_duties)
 
@@ -142,13 +143,13 @@ class NotifyService:
     @rpc
     def list_robots(self, org_unit_id) -> list:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
-        self._require_officer()
+        self.caller.require_officer()
         with self.db.reader() as session:
             return robots.list_robots(session, self.caller.tenant_id, org_unit_id)
 
     @rpc
     def send_notice(self, payload) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         notice = validate(schemas.NoticeIn, payload)
         # A branch's group chats, and the people of a branch, are addressed by its own officers.
         if notice.org_unit_id is not None:
@@ -167,7 +168,7 @@ class NotifyService:
         person_id = parse_uuid(person_id, "person_id") if person_id is not None else None
         # Officers read the branch's log; a member reads what was sent to them.
         if person_id is None or person_id != self.caller.caller_id:
-            self._require_officer()
+            self.caller.require_officer()
         check_page(limit, offset, INBOX_PAGE_MAX)
         with self.db.reader() as session:
             return delivery_log.deliveries(session, self.caller.tenant_id, status, channel, person_id, limit, offset)
@@ -205,7 +206,3 @@ class NotifyService:
         self.caller.require_self_or_officer(person_id)
         with self.db.reader() as session:
             return receipts.for_person(session, self.caller.tenant_id, person_id)
-
-    def _require_officer(self) -> None:
-        if not self.caller.is_officer:
-            raise Forbidden("this action needs a branch officer or admin role")

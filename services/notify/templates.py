@@ -4,20 +4,21 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from string import Formatter
 
+from services.common.contracts import Duty
+
+# The names of the four duties (四个一), as notices show them.
 KIND_NAMES_ZH = {
-    "opinion_listening": "听取党外群众意见",
-    "activist_followup": "掌握入党积极分子学习状态",
-    "theory_reading": "阅读党的理论书籍",
-    "volunteer_service": "志愿服务",
+    Duty.OPINION_LISTENING: "听取党外群众意见",
+    Duty.ACTIVIST_FOLLOWUP: "掌握入党积极分子学习状态",
+    Duty.THEORY_READING: "阅读党的理论书籍",
+    Duty.VOLUNTEER_SERVICE: "志愿服务",
 }
 KIND_NAMES_EN = {
-    "opinion_listening": "listening to non-Party colleagues",
-    "activist_followup": "following up activists",
-    "theory_reading": "reading Party theory",
-    "volunteer_service": "volunteer service",
+    Duty.OPINION_LISTENING: "listening to non-Party colleagues",
+    Duty.ACTIVIST_FOLLOWUP: "following up activists",
+    Duty.THEORY_READING: "reading Party theory",
+    Duty.VOLUNTEER_SERVICE: "volunteer service",
 }
-# 四个一: the four monthly duties every Party member owes (DESIGN.md glossary).
-FOUR_DUTIES = tuple(KIND_NAMES_ZH)
 
 # Every other kind a points notice may name (the activities catalogue's titles), and what the
 # month close deducts for, so a notice never shows a bare key.

@@ -14,6 +14,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.common import roster
+from services.common.contracts import FOUR_DUTIES
 from services.common.contracts.activities import ActivityDayScheduled
 from services.common.contracts.points import MonthClosed, PointsAwarded
 from services.common.db import UnitOfWork, new_id
@@ -81,13 +82,13 @@ def close_month(uow: UnitOfWork, tenant_id, org_unit_id, period: str) -> dict:
         return {**get_close(session, tenant_id, org_unit_id, period), "already_closed": True}
 
     rs = resolve(session, tenant_id, org_unit_id, rules.period_end(period))
-    done = kinds_done(session, tenant_id, period, members, rules.FOUR_DUTIES + rules.DAY_KINDS)
+    done = kinds_done(session, tenant_id, period, members, FOUR_DUTIES + rules.DAY_KINDS)
     plan = rules.plan_close(members, done, _activity_day_held(session, tenant_id, org_unit_id, period), rs.settings)
     entries = _ledger_rows(plan, tenant_id, period, unit_of, rs, close_id)
     if entries:
         session.execute(models.ledger_entries.insert(), entries)
         _add_to_balances(session, tenant_id, period, unit_of, entries)
-        _tell_members(uow, session, tenant_id, period, entries)
+        _tell_members(uow, session, tenant_id, period, entries, plan.deductions)
     session.execute(models.month_closes.update().where(models.month_closes.c.close_id == close_id).values(
         deductions=plan.total, missing_duties=plan.missing_duties, unexcused_absences=plan.unexcused_absences))
     uow.publish(MonthClosed(tenant_id=tenant_id, org_unit_id=org_unit_id, period=period, members=len(members),
@@ -121,8 +122,11 @@ def _add_to_balances(session, tenant_id, period: str, unit_of: dict, entries: li
          for (m, p, d), v in totals.items()])
 
 
-def _tell_members(uow: UnitOfWork, session, tenant_id, period: str, entries: list[dict]) -> None:
-    """One points_awarded per deduction, in the closing transaction, so each member is told."""
+def _tell_members(uow: UnitOfWork, session, tenant_id, period: str, entries: list[dict],
+                  deductions: list[rules.Deduction]) -> None:
+    """One points_awarded per deduction, in the closing transaction, so each member is told.
+    `entries` are the ledger rows of `deductions`, in the same order; the missed duties travel
+    beside them, not in them, since the rows are inserted as they are."""
     bal = models.balances
     deducted = list({e["member_id"] for e in entries})
     totals = dict(session.execute(select(bal.c.member_id, bal.c.points).where(
@@ -131,7 +135,8 @@ def _tell_members(uow: UnitOfWork, session, tenant_id, period: str, entries: lis
     uow.publish_many([PointsAwarded(
         tenant_id=tenant_id, entry_id=e["id"], member_id=e["member_id"], org_unit_id=e["org_unit_id"],
         activity_id=None, kind=e["kind"], delta=e["delta"], period=period,
-        period_total=int(totals.get(e["member_id"], 0)), reason=e["reason"]) for e in entries])
+        period_total=int(totals.get(e["member_id"], 0)), reason=e["reason"],
+        missed_duties=list(d.missed_duties) or None) for e, d in zip(entries, deductions, strict=True)])
 
 
 def get_close(session, tenant_id, org_unit_id, period: str) -> dict:

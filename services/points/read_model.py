@@ -1,7 +1,7 @@
 """What points keeps of the roster, from members' events, and the questions it asks of it.
 
 The tables and how each members event applies to them are shared (`services.common.roster`).
-Points adds its own part: every transfer with its date (`unit_changes`), so an activity counts in
+Points adds its own part (`PointsRoster`): every transfer with its date (`unit_changes`), so an activity counts in
 the unit the member was in on its day, a month already over is closed with the units members had
 then, and the balances of periods ending after a transfer move with the member.
 """
@@ -14,58 +14,37 @@ from sqlalchemy import Date, bindparam, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 
 from services.common import roster
-from services.common.contracts.members import (
-    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, OrgUnitChanged,
-    TenantConfigured,
-)
+from services.common.contracts.members import MemberTransferred
 from services.common.db import UnitOfWork
 from services.points import models
 from services.points.rules import period_end
 
 
-def remember_member(uow: UnitOfWork, event: MemberJoined) -> None:
-    roster.remember_member(uow.session, models.members_view, event)
+class PointsRoster(roster.RosterReadModel):
+    """The roster read model, plus each transfer's date and its effect on balances."""
+
+    def follow_transfer(self, uow: UnitOfWork, event: MemberTransferred) -> None:
+        """Later activities count in the new unit; the ledger keeps the units entries were made in,
+        and balances of periods ending on or after the transfer move with the member."""
+        super().follow_transfer(uow, event)
+        session = uow.session
+        session.execute(insert(models.unit_changes).values(
+            event_id=event.event_id, tenant_id=event.tenant_id, member_id=event.member_id,
+            from_org_unit_id=event.from_org_unit_id, to_org_unit_id=event.to_org_unit_id,
+            effective_on=event.effective_on, recorded_at=event.occurred_at,
+        ).on_conflict_do_nothing())
+        bal = models.balances
+        periods = session.execute(select(bal.c.period).distinct().where(
+            bal.c.tenant_id == event.tenant_id, bal.c.member_id == event.member_id)).scalars().all()
+        for period in periods:
+            if period_end(period) >= event.effective_on:
+                session.execute(bal.update().where(
+                    bal.c.tenant_id == event.tenant_id, bal.c.member_id == event.member_id, bal.c.period == period,
+                ).values(org_unit_id=unit_on(session, event.tenant_id, event.member_id, period_end(period),
+                                             event.to_org_unit_id)))
 
 
-def follow_transfer(uow: UnitOfWork, event: MemberTransferred) -> None:
-    """Later activities count in the new unit; the ledger keeps the units entries were made in,
-    and balances of periods ending on or after the transfer move with the member."""
-    session = uow.session
-    roster.follow_transfer(session, models.members_view, event)
-    session.execute(insert(models.unit_changes).values(
-        event_id=event.event_id, tenant_id=event.tenant_id, member_id=event.member_id,
-        from_org_unit_id=event.from_org_unit_id, to_org_unit_id=event.to_org_unit_id,
-        effective_on=event.effective_on, recorded_at=event.occurred_at,
-    ).on_conflict_do_nothing())
-    bal = models.balances
-    periods = session.execute(select(bal.c.period).distinct().where(
-        bal.c.tenant_id == event.tenant_id, bal.c.member_id == event.member_id)).scalars().all()
-    for period in periods:
-        if period_end(period) >= event.effective_on:
-            session.execute(bal.update().where(
-                bal.c.tenant_id == event.tenant_id, bal.c.member_id == event.member_id, bal.c.period == period,
-            ).values(org_unit_id=unit_on(session, event.tenant_id, event.member_id, period_end(period),
-                                         event.to_org_unit_id)))
-
-
-def follow_status(uow: UnitOfWork, event: MemberStatusChanged) -> None:
-    roster.follow_status(uow.session, models.members_view, event)
-
-
-def follow_update(uow: UnitOfWork, event: MemberUpdated) -> None:
-    roster.follow_update(uow.session, models.members_view, event)
-
-
-def follow_leaving(uow: UnitOfWork, event: MemberLeft) -> None:
-    roster.follow_leaving(uow.session, models.members_view, event)
-
-
-def remember_org_unit(uow: UnitOfWork, event: OrgUnitChanged) -> None:
-    roster.remember_org_unit(uow.session, models.org_units, event)
-
-
-def remember_tenant(uow: UnitOfWork, event: TenantConfigured) -> None:
-    roster.remember_tenant(uow.session, models.tenants, event)
+HANDLERS = PointsRoster(models.members_view, models.org_units, models.tenants)
 
 
 def tree(session, tenant_id) -> roster.OrgTree:

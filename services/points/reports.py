@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import and_, select
 
 from services.common import roster
+from services.common.contracts import FOUR_DUTIES
 from services.common.errors import NotFound
 from services.common.exports import xlsx_row
 from services.points import models, rules
@@ -31,7 +32,7 @@ def monthly_report(session, tenant_id, org_unit_id, period: str) -> dict:
     for member_id, dimension, value in session.execute(select(bal.c.member_id, bal.c.dimension, bal.c.points).where(
             bal.c.tenant_id == tenant_id, bal.c.period == period, bal.c.member_id.in_(ids))):
         points.setdefault(member_id, {})[dimension] = int(value)
-    done = kinds_done(session, tenant_id, period, ids, rules.FOUR_DUTIES)
+    done = kinds_done(session, tenant_id, period, ids, FOUR_DUTIES)
     try:
         close = get_close(session, tenant_id, org_unit_id, period)
     except NotFound:
@@ -41,7 +42,7 @@ def monthly_report(session, tenant_id, org_unit_id, period: str) -> dict:
         mine = points.get(member_id, {})
         members.append({"member_id": str(member_id), "name": name,
                         **{d: mine.get(d, 0) for d in rules.DIMENSIONS}, "total": mine.get("total", 0),
-                        "duties_done": [k for k in rules.FOUR_DUTIES if k in done.get(member_id, set())]})
+                        "duties_done": [k for k in FOUR_DUTIES if k in done.get(member_id, set())]})
     return {"org_unit_id": str(org_unit_id), "period": period, "closed": close, "members": members}
 
 

@@ -8,7 +8,6 @@ close's deductions. `accrual` and `month_close` carry the decisions out.
 """
 from __future__ import annotations
 
-import calendar
 import uuid
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -18,9 +17,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.common.contracts import FOUR_DUTIES, Period
+
 DIMENSIONS = ("ability", "service", "results")
 GRADES = ("excellent", "qualified", "basically_qualified", "unqualified")
-FOUR_DUTIES = ("opinion_listening", "activist_followup", "theory_reading", "volunteer_service")
 # Either one shows the member at (or excused from) the month's activity day.
 DAY_KINDS = ("activity_day_attendance", "activity_day_leave")
 
@@ -186,8 +186,7 @@ def period_end(period: str) -> date:
     """The last day of a month (YYYY-MM) or a year (YYYY)."""
     if len(period) == 4:
         return date(int(period), 12, 31)
-    year, month = int(period[:4]), int(period[5:])
-    return date(year, month, calendar.monthrange(year, month)[1])
+    return Period(period).last_day
 
 
 def balance_keys(period: str, dimension: str) -> list[tuple[str, str]]:
@@ -272,6 +271,8 @@ class Deduction:
     delta: int
     reason: str
     dimension: str
+    # The duties a four_duties deduction is for: published with it, so no consumer reads `reason`.
+    missed_duties: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -300,7 +301,8 @@ def plan_close(members: Sequence[Hashable], done: Mapping[Hashable, set[str]], a
             missing_total += len(missing)
             deductions.append(Deduction(
                 member_id, "four_duties", "four_duties_missing", duty_penalty * len(missing),
-                f"month close: {len(missing)} duties missing ({', '.join(missing)})"[:200], "ability"))
+                f"month close: {len(missing)} duties missing ({', '.join(missing)})"[:200], "ability",
+                missed_duties=tuple(missing)))
         if activity_day_held and not kinds & set(DAY_KINDS):
             absences += 1
             if absence_penalty:

@@ -8,29 +8,19 @@ defined); a bad value stops the service at start with a clear message.
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+from datetime import date
 
-from services.common.settings import ConfigError
+from services.common.contracts import Period
+from services.common.settings import _int
 
-
-def _int(name: str, default: int, low: int, high: int) -> int:
-    raw = os.environ.get(name, str(default))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name}: must be between {low} and {high}, got {value}")
-    return value
+# The settings loader's own reading of a whole number, as dues's schedule reads its interval.
+INTERVAL_SECONDS = _int(os.environ, "MONTH_CLOSE_INTERVAL_SECONDS", 3600, 60, 86400)
+GRACE_DAYS = _int(os.environ, "MONTH_CLOSE_GRACE_DAYS", 3, 0, 27)
 
 
-INTERVAL_SECONDS = _int("MONTH_CLOSE_INTERVAL_SECONDS", 3600, 60, 86400)
-GRACE_DAYS = _int("MONTH_CLOSE_GRACE_DAYS", 3, 0, 27)
-
-
-def due_period(today: date, grace_days: int = GRACE_DAYS) -> str | None:
+def due_period(today: date, grace_days: int = GRACE_DAYS) -> Period | None:
     """The month to close on `today` (local date), or None while the grace days run."""
-    last_month_end = today.replace(day=1) - timedelta(days=1)
-    if (today - last_month_end).days <= grace_days:
+    last_month = Period.of(today).previous()
+    if (today - last_month.last_day).days <= grace_days:
         return None
-    return f"{last_month_end.year:04d}-{last_month_end.month:02d}"
+    return last_month

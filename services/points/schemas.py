@@ -1,16 +1,15 @@
 """Validated inputs of the points service: each bad value answers with the field and the reason."""
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common.contracts.period import Period, month_or_year
 from services.common.errors import InvalidInput
 from services.common.validation import IsoDate, parse_date
 from services.points import rules
 
-PERIOD = r"\d{4}-(0[1-9]|1[0-2])"
 BOARD_DIMENSIONS = rules.DIMENSIONS + ("total",)
 
 
@@ -26,15 +25,7 @@ class MonthCloseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     org_unit_id: str = Field(max_length=36)
-    period: str = Field(pattern=f"^{PERIOD}$")
-
-
-def period(value, *, year_ok: bool = False) -> str:
-    """A month (YYYY-MM), or with `year_ok` also a year (YYYY)."""
-    pattern = f"({PERIOD}|\\d{{4}})" if year_ok else PERIOD
-    if value is None or not re.fullmatch(pattern, str(value)):
-        raise InvalidInput.field("period", "expected YYYY-MM" + (" or YYYY" if year_ok else ""))
-    return str(value)
+    period: Period
 
 
 def year(value) -> int:
@@ -50,7 +41,7 @@ def day(value, field: str) -> date | None:
 
 def board(period_value, dimension) -> tuple[str, str]:
     """A leaderboard's period (a month or a year) and dimension (one of the three, or the total)."""
-    checked = period(period_value, year_ok=True)
+    checked = month_or_year(period_value)
     if dimension not in BOARD_DIMENSIONS:
         raise InvalidInput.field("dimension", f"one of {', '.join(BOARD_DIMENSIONS)}")
     return checked, dimension

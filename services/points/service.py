@@ -11,11 +11,12 @@ from datetime import datetime, timezone
 from nameko.timer import timer
 
 from services.common.consuming import EventBatch, handles
+from services.common.contracts import Period
 from services.common.contracts.activities import (
     ActivityApproved, ActivityCorrected, ActivityKindAdded, ActivityDayScheduled, ActivityLogged, ActivityRejected,
 )
 from services.common.db import Database
-from services.common.errors import Forbidden, NotFound
+from services.common.errors import NotFound
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 class PointsService(RosterFollower):
     name = "points"
-    roster_handlers = read_model
+    roster_handlers = read_model.HANDLERS
 
     db = Database(models.metadata)
     retention = Retention(models.metadata)
@@ -41,10 +42,6 @@ class PointsService(RosterFollower):
     caller = CallerContext()
     metrics = EntrypointMetrics()
     log_context = LogContext()
-
-    def _require_officer(self) -> None:
-        if not self.caller.is_officer:
-            raise Forbidden("this action needs a branch officer role")
 
     @timer(interval=schedule.INTERVAL_SECONDS)
     def close_due_months(self) -> int:
@@ -87,21 +84,21 @@ class PointsService(RosterFollower):
     def on_activity_kind_added(self, event: ActivityKindAdded) -> bool:
         return self.db.process_once(event, rule_sets.remember_kind)
 
-    @rpc
-    def balance(self, member_id, period: str | None = None) -> dict:
+    def _member_and_month(self, member_id, period: str | None) -> tuple:
+        """A member reads their own points, an officer anyone's; `period`, when given, a month."""
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_self_or_officer(member_id)
-        if period is not None:
-            schemas.period(period)
+        return member_id, (Period.argument(period) if period is not None else None)
+
+    @rpc
+    def balance(self, member_id, period: str | None = None) -> dict:
+        member_id, period = self._member_and_month(member_id, period)
         with self.db.reader() as session:
             return views.balance(session, self.caller.tenant_id, member_id, period)
 
     @rpc
     def statement(self, member_id, period: str | None = None) -> list[dict]:
-        member_id = parse_uuid(member_id, "member_id")
-        self.caller.require_self_or_officer(member_id)
-        if period is not None:
-            schemas.period(period)
+        member_id, period = self._member_and_month(member_id, period)
         with self.db.reader() as session:
             return views.statement(session, self.caller.tenant_id, member_id, period)
 
@@ -115,7 +112,7 @@ class PointsService(RosterFollower):
 
     @rpc
     def save_rule_set(self, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.RuleSetCreate, payload)
         unit = parse_uuid(data.org_unit_id, "org_unit_id") if data.org_unit_id else None
         if unit is None:
@@ -128,7 +125,7 @@ class PointsService(RosterFollower):
 
     @rpc
     def close_month(self, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.MonthCloseRequest, payload)
         unit = parse_uuid(data.org_unit_id, "org_unit_id")
         self.caller.require_manages(unit)
@@ -151,7 +148,7 @@ class PointsService(RosterFollower):
 
     @rpc
     def assessment(self, org_unit_id, year) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         unit = parse_uuid(org_unit_id, "org_unit_id")
         with self.db.reader() as session:
             return reports.assessment(session, self.caller.tenant_id, unit, schemas.year(year))
@@ -159,9 +156,9 @@ class PointsService(RosterFollower):
     @rpc
     def monthly_report(self, org_unit_id, period, fmt: str = "json"):
         """A branch's month as JSON, or as XLSX bytes in base64 (`fmt="xlsx"`)."""
-        self._require_officer()
+        self.caller.require_officer()
         unit = parse_uuid(org_unit_id, "org_unit_id")
-        period = schemas.period(period)
+        period = Period.argument(period)
         with self.db.reader() as session:
             report = reports.monthly_report(session, self.caller.tenant_id, unit, period)
         return reports.monthly_report_xlsx(report) if fmt == "xlsx" else report

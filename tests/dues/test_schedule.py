@@ -5,7 +5,7 @@ from nameko.testing.services import entrypoint_hook
 from sqlalchemy import text
 
 from services.common import roster
-from services.dues import periods
+from services.common.contracts import Period
 from tests.dues.conftest import known_to_dues
 from tests.support.infra import Api, free_port
 
@@ -20,7 +20,7 @@ def test_two_replicas_assess_each_branch_month_once(start_service, db_engine, du
     people = [college.add_member(name) for name in ("李明", "王芳", "张伟")]
     known_to_dues(admin, *(p["id"] for p in people))
     # The month the schedule assesses is the tenant's current one (Asia/Shanghai by default).
-    period = periods.of(roster.today_in(roster.DEFAULT_TIMEZONE))
+    period = Period.of(roster.today_in(roster.DEFAULT_TIMEZONE))
     for person, income in zip(people, (300_000, 300_001, 1_000_001)):
         admin.ok("POST", f"/v1/members/{person['id']}/dues-bases", 201, json={
             "year": int(period[:4]), "effective_from": period, "category": "employed",
@@ -42,7 +42,7 @@ def test_two_replicas_assess_each_branch_month_once(start_service, db_engine, du
         assert count("SELECT sum(amount_fen) FROM dues.assessments WHERE tenant_id = :t AND period = :p") == \
             1_500 + 3_000 + 20_000
         assert count("SELECT count(*) FROM dues.arrears_checks WHERE tenant_id = :t AND org_unit_id = :b "
-                     f"AND period = '{periods.shift(period, -1)}'") == 1
+                     f"AND period = '{period.previous()}'") == 1
     assessed = dues_events.wait_for(tenant_id, "dues_assessed", 3)
     assert sorted(e["amount_fen"] for e in assessed) == [1_500, 3_000, 20_000]
     assert all(e["tenant_id"] == tenant_id and e["period"] == period for e in assessed)

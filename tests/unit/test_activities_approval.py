@@ -4,8 +4,8 @@ from datetime import date
 import pytest
 
 from services.activities import statuses
-from services.activities.catalogue import FOUR_DUTIES
-from services.activities.four_duties import completion, month_end
+from services.activities.four_duties import completion
+from services.common.contracts import FOUR_DUTIES, Period
 from services.common.errors import Conflict
 
 
@@ -59,4 +59,5 @@ def test_completion_lists_done_and_missing_in_catalogue_order():
     ("2026-02", date(2026, 2, 28)), ("2028-02", date(2028, 2, 29)), ("2026-12", date(2026, 12, 31)),
 ])
 def test_month_end(period, last_day):
-    assert month_end(period) == last_day
+    # The branch's completion counts the members on the roster at the period's last day.
+    assert Period(period).last_day == last_day

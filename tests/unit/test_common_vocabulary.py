@@ -17,7 +17,7 @@ def test_a_period_is_the_month_text_itself():
     assert Period.parse("2026-11") == period and Period.parse(period) is period
 
 
-@pytest.mark.parametrize("text", ["2026-13", "2026-00", "2026-1", "26-11", "2026", "2026-11-01", " 2026-11", ""])
+@pytest.mark.parametrize("text", ["2026-13", "2026-00", "2026-1", "26-11", "2026", "2026-11-01", " 2026-11", "2026-11\n", ""])
 def test_anything_but_a_month_is_refused_saying_what_was_expected(text):
     with pytest.raises(ValueError, match="expected a month YYYY-MM"):
         Period.parse(text)
@@ -37,6 +37,7 @@ def test_the_month_of_a_day_its_first_and_last_day_and_the_month_before():
     assert Period("2026-12").last_day == date(2026, 12, 31)
     assert Period("2026-03").previous() == "2026-02"
     assert Period("2026-01").previous() == "2025-12"
+    assert Period("2026-11").shifted(-11) == "2025-12" and Period("2026-11").shifted(2) == "2027-01"
 
 
 def test_events_carry_a_period_and_publish_it_as_text():

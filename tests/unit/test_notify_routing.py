@@ -50,9 +50,9 @@ def test_one_notice_per_cause_the_first_wins():
     assert one_per_cause([first, again, other, elsewhere]) == [first, other, elsewhere]
 
 
-def _awarded(kind: str, delta: int, reason: str = "") -> PointsAwarded:
+def _awarded(kind: str, delta: int, reason: str = "", **fields) -> PointsAwarded:
     return PointsAwarded(tenant_id=TENANT, entry_id=uuid.uuid4(), member_id=uuid.uuid4(), org_unit_id=uuid.uuid4(),
-                         kind=kind, delta=delta, period="2026-11", period_total=58, reason=reason)
+                         kind=kind, delta=delta, period="2026-11", period_total=58, reason=reason, **fields)
 
 
 def test_points_notice_for_an_award():
@@ -72,3 +72,11 @@ def test_points_notice_for_a_month_close_deduction_names_the_missing_duties():
     assert notice.fields["kind_name"] == "“四个一”未完成（阅读党的理论书籍、志愿服务）"
     assert notice.fields["kind"] == "four duties missing at month close (reading Party theory, volunteer service)"
     assert notice.fields["delta_signed"] == "-4"
+
+
+def test_a_deduction_that_carries_its_missed_duties_is_named_from_them_not_from_the_reason():
+    event = _awarded("four_duties", -4, "month close: 2 duties missing",
+                     missed_duties=["theory_reading", "volunteer_service"])
+    notice = points_notice(event)
+    assert notice.fields["kind_name"] == "“四个一”未完成（阅读党的理论书籍、志愿服务）"
+    assert notice.fields["kind"] == "four duties missing at month close (reading Party theory, volunteer service)"

@@ -2,8 +2,9 @@
 from datetime import date
 from decimal import Decimal
 
+from services.common.contracts import FOUR_DUTIES
 from services.points import rules
-from services.points.rules import DEFAULT_RULES, DEFAULT_SETTINGS, FOUR_DUTIES, Claim, Standing, plan_close
+from services.points.rules import DEFAULT_RULES, DEFAULT_SETTINGS, Claim, Standing, plan_close
 
 READING, VOLUNTEERING = DEFAULT_RULES["theory_reading"], DEFAULT_RULES["volunteer_service"]
 
@@ -99,6 +100,11 @@ def test_close_deducts_each_missing_duty_and_an_unexcused_absence():
     assert plan.deductions[0].reason == "month close: 2 duties missing (activist_followup, volunteer_service)"
     assert plan.deductions[0].kind == "four_duties" and plan.deductions[1].kind == "activity_day"
     assert (plan.missing_duties, plan.unexcused_absences, plan.total) == (6, 2, -18)
+
+
+def test_a_four_duties_deduction_names_its_missed_duties_and_an_absence_none():
+    plan = plan_close(["on_leave"], {"on_leave": {"opinion_listening", "theory_reading"}}, True, DEFAULT_SETTINGS)
+    assert [d.missed_duties for d in plan.deductions] == [("activist_followup", "volunteer_service"), ()]
 
 
 def test_no_activity_day_held_means_no_absence():

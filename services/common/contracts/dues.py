@@ -8,8 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from services.common.contracts.base import Event
-
-PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+from services.common.contracts.period import Period
 
 
 class DuesAssessed(Event):
@@ -22,7 +21,7 @@ class DuesAssessed(Event):
     assessment_id: uuid.UUID
     member_id: uuid.UUID
     org_unit_id: uuid.UUID
-    period: str = Field(pattern=PERIOD)
+    period: Period
     amount_fen: int = Field(ge=0)
     category: Literal["employed", "retired", "student", "unemployed", "subsistence"]
     rate_bp: int | None = Field(default=None, ge=0, le=10_000)
@@ -40,7 +39,7 @@ class DuesPaid(Event):
     payment_id: uuid.UUID
     member_id: uuid.UUID
     org_unit_id: uuid.UUID
-    period: str = Field(pattern=PERIOD)
+    period: Period
     amount_fen: int
     kind: Literal["payment", "correction"]
     paid_on: IsoDate
@@ -61,7 +60,7 @@ class DuesOverdue(Event):
 
     member_id: uuid.UUID
     org_unit_id: uuid.UUID
-    period: str = Field(pattern=PERIOD)
+    period: Period
     months_unpaid: int = Field(ge=1)
     unpaid_periods: list[str] = Field(min_length=1)
     outstanding_fen: int = Field(ge=0)

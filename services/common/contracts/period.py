@@ -11,6 +11,8 @@ from datetime import date, timedelta
 
 from pydantic_core import core_schema
 
+from services.common.errors import InvalidInput
+
 # For inputs validated by a pattern before they become a Period (query strings, pydantic fields).
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 _PERIOD = re.compile(PERIOD_PATTERN)
@@ -20,7 +22,7 @@ class Period(str):
     """A month "YYYY-MM". `Period("2026-13")` raises ValueError; use `parse` for untrusted input."""
 
     def __new__(cls, text: str) -> "Period":
-        if not isinstance(text, str) or not _PERIOD.match(text):
+        if not isinstance(text, str) or not _PERIOD.fullmatch(text):  # "$" alone admits a final "\n"
             raise ValueError(f"expected a month YYYY-MM, got {text!r}")
         return super().__new__(cls, text)
 
@@ -37,6 +39,14 @@ class Period(str):
     def of(cls, day: date) -> "Period":
         """The month `day` falls in (a local date: compute it in the tenant's zone first)."""
         return cls(f"{day.year:04d}-{day.month:02d}")
+
+    @classmethod
+    def argument(cls, value, field: str = "period") -> "Period":
+        """The period a request names, or InvalidInput naming `field` (a 400, not a ValueError)."""
+        try:
+            return cls.parse(value)
+        except ValueError:
+            raise InvalidInput.field(field, "expected a month YYYY-MM") from None
 
     @property
     def year(self) -> int:
@@ -57,6 +67,11 @@ class Period(str):
     def previous(self) -> "Period":
         return Period.of(self.first_day - timedelta(days=1))
 
+    def shifted(self, months: int) -> "Period":
+        """The month `months` later (earlier when negative)."""
+        index = self.year * 12 + self.month - 1 + months
+        return Period(f"{index // 12:04d}-{index % 12 + 1:02d}")
+
     def __repr__(self) -> str:
         return f"Period({str(self)!r})"
 
@@ -71,3 +86,16 @@ class Period(str):
     @classmethod
     def _validated(cls, value: str) -> "Period":
         return cls(value)
+
+
+_YEAR = re.compile(r"^\d{4}$")
+
+
+def month_or_year(value, field: str = "period") -> str:
+    """A span a report or a leaderboard covers: a month (a Period) or a whole year "YYYY"."""
+    if isinstance(value, str) and _YEAR.match(value):
+        return value
+    try:
+        return Period.parse(value)
+    except ValueError:
+        raise InvalidInput.field(field, "expected a month YYYY-MM or a year YYYY") from None

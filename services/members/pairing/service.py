@@ -43,7 +43,7 @@ class PairingEndpoints:
 
     @rpc
     def create_pairing(self, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.PairingCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=data.mentor_id)
@@ -52,7 +52,7 @@ class PairingEndpoints:
     @rpc
     def end_pairing(self, pairing_id, payload: dict) -> dict:
         pairing_id = parse_uuid(pairing_id, "pairing_id")
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.PairingEnd, payload)
         with self.db.transaction() as uow:
             self._require_manages_pairing(uow, pairing_id)
@@ -61,7 +61,7 @@ class PairingEndpoints:
     @rpc
     def change_pairing_target(self, pairing_id, payload: dict) -> dict:
         pairing_id = parse_uuid(pairing_id, "pairing_id")
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.PairingChange, payload)
         with self.db.transaction() as uow:
             self._require_manages_pairing(uow, pairing_id)
@@ -87,7 +87,7 @@ class PairingEndpoints:
     @rpc
     def branch_pairings(self, org_unit_id) -> dict:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
-        self._require_officer()
+        self.caller.require_officer()
         with self.db.reader() as session:
             return pairings.branch_pairings(session, self.caller.tenant_id, org_unit_id)
 
@@ -100,7 +100,7 @@ class PairingEndpoints:
     @rpc
     def set_pairing_settings(self, org_unit_id, payload: dict) -> dict:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.PairingSettingsIn, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, org_unit_id=org_unit_id)
@@ -184,7 +184,7 @@ class PairingEndpoints:
     @rpc
     def assign_need(self, need_id, payload: dict) -> dict:
         need_id = parse_uuid(need_id, "need_id")
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.NeedAssign, payload)
         with self.db.transaction() as uow:
             need = needs.get_need(uow.session, self.caller.tenant_id, need_id)
@@ -216,6 +216,6 @@ class PairingEndpoints:
     @rpc
     def branch_needs(self, org_unit_id) -> dict:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
-        self._require_officer()
+        self.caller.require_officer()
         with self.db.reader() as session:
             return needs.branch_needs(session, self.caller.tenant_id, org_unit_id)
