@@ -300,7 +300,8 @@ class ActivitiesService(RosterFollower):
     def close_meeting(self, meeting_id) -> dict:
         self.caller.require_officer()
         meeting_id = parse_uuid(meeting_id, "meeting_id")
-        return self.db.once_per_request(lambda uow: meetings.close(uow, self.caller.tenant_id, meeting_id, self.caller))
+        with self.db.transaction() as uow:
+            return meetings.close(uow, self.caller.tenant_id, meeting_id, self.caller)
 
     # --- 三会一课 norms and compliance ---------------------------------------------------------
 
