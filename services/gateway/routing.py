@@ -16,7 +16,7 @@ from services.common.tenancy import (
 from services.gateway import request_keys
 from services.gateway.auth import bearer_token
 from services.gateway.errors import error_response, json_response
-from services.gateway.parsing import check_request, request_correlation_id
+from services.gateway.parsing import check_request, read_body, request_correlation_id
 
 
 def start_request(service, request) -> str:
@@ -50,7 +50,7 @@ def identify_write(service, request) -> None:
         data[REQUEST_KEY] = request_keys.request_key(
             data.get(TENANT_KEY), caller, request_keys.checked_key(client_key))
     data[REQUEST_FINGERPRINT_KEY] = request_keys.fingerprint(
-        request.method, request.path, request.query_string, request.get_data(cache=True))
+        request.method, request.path, request.query_string, read_body(request))
 
 
 def route(method: str, url: str, *, status: int = 200, authenticated: bool = True):
