@@ -15,12 +15,14 @@ from services.common.contracts import FOUR_DUTIES
 from services.common.contracts.activities import (
     ActivityApproved, ActivityCorrected, ActivityDayScheduled, ActivityKindAdded, ActivityLogged, ActivityRejected,
 )
+from services.common.contracts.development import DevelopmentStepDue
 from services.common.contracts.members import (
     MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, OrgUnitChanged,
     TenantConfigured,
 )
 from services.common.contracts.pairing import NeedAssigned, NeedOverdue, NeedResolved, PairingContactOverdue
 from services.common.contracts.points import MonthClosed, PointsAwarded
+from services.common.contracts.transfers import InterTenantTransferAnswered, InterTenantTransferIssued
 from services.common.topology import Subscription as On
 
 # Who is on the roster: notify keeps its people from these; the roster read model activities and
@@ -37,6 +39,9 @@ SUBSCRIPTIONS: tuple[On, ...] = (
     On(ActivityLogged, "members", "on_pairing_contact_logged", only=("pairing_contact",), batch=True),
     On(ActivityApproved, "members", "on_pairing_contact_approved"),
     On(ActivityRejected, "members", "on_pairing_contact_rejected"),
+    # members: the two colleges' steps of a transfer between them
+    On(InterTenantTransferIssued, "members", "on_inter_tenant_transfer_issued"),
+    On(InterTenantTransferAnswered, "members", "on_inter_tenant_transfer_answered"),
     # activities: the roster read model
     *(On(contract, "activities", method) for contract, method in _ROSTER),
     # points: the ledger, and the roster read model
@@ -59,6 +64,7 @@ SUBSCRIPTIONS: tuple[On, ...] = (
     On(NeedOverdue, "notify", "on_need_overdue"),
     On(NeedAssigned, "notify", "on_need_assigned"),
     On(NeedResolved, "notify", "on_need_resolved"),
+    On(DevelopmentStepDue, "notify", "on_development_step_due"),
     *(On(contract, "notify", method) for contract, method in _PEOPLE),
 )
 
