@@ -22,7 +22,9 @@ from services.common.contracts.members import (
 )
 from services.common.contracts.pairing import NeedAssigned, NeedOverdue, NeedResolved, PairingContactOverdue
 from services.common.contracts.points import MonthClosed, PointsAwarded
-from services.common.contracts.transfers import InterTenantTransferAnswered, InterTenantTransferIssued
+from services.common.contracts.transfers import (
+    InterTenantTransferAnswered, InterTenantTransferConcluded, InterTenantTransferIssued,
+)
 from services.common.topology import Subscription as On
 
 # Who is on the roster: notify keeps its people from these; the roster read model activities and
@@ -65,6 +67,7 @@ SUBSCRIPTIONS: tuple[On, ...] = (
     On(NeedAssigned, "notify", "on_need_assigned"),
     On(NeedResolved, "notify", "on_need_resolved"),
     On(DevelopmentStepDue, "notify", "on_development_step_due"),
+    On(InterTenantTransferConcluded, "notify", "on_inter_tenant_transfer_concluded"),
     *(On(contract, "notify", method) for contract, method in _PEOPLE),
 )
 

@@ -23,12 +23,13 @@ from services.common.validation import check_page, parse_uuid, validate
 from services.notify import delivery_log, inbox, models, notices, preferences, read_model, robots, schemas, templates
 from services.notify.delivery import DeliveryWorker
 from services.notify.development import DevelopmentNotices
+from services.notify.transfers import TransferNotices
 from services.notify.reminders import ReminderScheduler
 
 INBOX_PAGE_MAX = 200  # inbox and delivery-log pages
 
 
-class NotifyService(DevelopmentNotices):
+class NotifyService(DevelopmentNotices, TransferNotices):
     name = "notify"
 
     db = Database(models.metadata)

@@ -151,6 +151,14 @@ TEMPLATES = {
             },
         ),
         Template(
+            key="inter_tenant_transfer_concluded",
+            title={"zh": "组织关系转接结果：{member_name}", "en": "Transfer between colleges: {member_name}"},
+            body={
+                "zh": "{member_name}的组织关系转接（介绍信 {letter_no}）{outcome_name}。",
+                "en": "The transfer of {member_name} (letter {letter_no}) was {outcome}.",
+            },
+        ),
+        Template(
             key="points_statement",
             title={"zh": "{period} 月积分结算", "en": "Points statement for {period}"},
             body={
@@ -166,7 +174,7 @@ TEMPLATES = {
 # has no secretary on record.
 PERSON_NOTICES = frozenset({"points_awarded", "points_deducted", "duties_missing", "pairing_contact_overdue",
                             "pairing_contact_escalated", "need_overdue", "need_assigned", "need_resolved",
-                            "development_step_due", "development_step_overdue"})
+                            "development_step_due", "development_step_overdue", "inter_tenant_transfer_concluded"})
 BRANCH_NOTICES = frozenset({"activity_day_tomorrow", "points_statement"})
 # A person's channel choice for a notice also covers its close relatives unless set for them.
 PREFERENCE_FALLBACK = {"points_deducted": "points_awarded"}

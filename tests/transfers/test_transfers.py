@@ -5,6 +5,7 @@ import signal
 
 import pytest
 
+from tests.pairing.conftest import wait_inbox
 from tests.support.infra import Api, free_port, service_env, wait_until
 from tests.support.processes import SERVICES, SystemProcesses
 
@@ -92,6 +93,8 @@ def test_refused_unknown_and_bad_transfers_leave_the_person_where_they_are(api):
     assert refused["state"] == "refused"
     wait_outgoing(origin, sent["transfer_id"], "refused")
     assert origin.admin.ok("GET", f"/v1/members/{person['id']}")["left_at"] is None
+    [told] = wait_inbox(origin.admin, person["id"], "inter_tenant_transfer_concluded", 1)
+    assert "未被接收" in told["body"] and "转字〔2026〕1号" in told["body"]
 
     # A code no college has: the same answer as a refusal, at the same place.
     unknown = issue(origin, person, "no-such-college")

@@ -11,7 +11,8 @@ SAMPLE = {
     "partner_name": "赵老师", "mentor_name": "王芳", "due_on": "2026-11-20", "days_overdue": 4,
     "need_title": "实验室设备维修", "raised_by_name": "陈静", "raised_on": "2026-11-01", "status_name": "已指派",
     "status": "assigned", "members": 12, "deductions": -3, "missing_duties": 2, "unexcused_absences": 1,
-    "member_name": "张伟", "step_name": "党组织派人谈话",
+    "member_name": "张伟", "step_name": "党组织派人谈话", "letter_no": "转字〔2026〕1号", "outcome": "refused",
+    "outcome_name": "未被接收，组织关系保留在本学院",
 }
 ISSUE_NOTICES = {"activity_day_tomorrow", "duties_missing", "pairing_contact_overdue", "need_overdue",
                  "points_statement", "points_awarded"}

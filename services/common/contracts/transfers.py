@@ -61,3 +61,20 @@ class InterTenantTransferAnswered(Event):
     transfer_id: uuid.UUID
     outcome: Literal["accepted", "refused", "expired"]
     decided_on: IsoDate
+
+
+class InterTenantTransferConcluded(Event):
+    """The origin's last step is done (its `tenant_id`): the person left (accepted) or stays
+    (refused, expired). Names the branch's secretaries, who are told, with the person."""
+
+    source = "members"
+    event_type = "inter_tenant_transfer_concluded"
+
+    transfer_id: uuid.UUID
+    member_id: uuid.UUID
+    member_name: str = Field(min_length=1, max_length=100)
+    org_unit_id: uuid.UUID
+    letter_no: str = Field(min_length=1, max_length=64)
+    outcome: Literal["accepted", "refused", "expired"]
+    decided_on: IsoDate
+    secretary_ids: list[uuid.UUID] = Field(default_factory=list)

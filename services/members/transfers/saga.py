@@ -22,12 +22,14 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.common.contracts.members import MemberJoined
 from services.common.contracts.transfers import (
-    InterTenantTransferAnswered, InterTenantTransferIssued, StatusSpell, TransferParticulars,
+    InterTenantTransferAnswered, InterTenantTransferConcluded, InterTenantTransferIssued, StatusSpell,
+    TransferParticulars,
 )
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.members import lookups, models, people, schemas as member_schemas
 from services.members.development import records as development_records
+from services.members.pairing.rhythm import secretaries
 from services.members.transfers import decisions, schemas
 
 t = models.inter_tenant_transfers
@@ -95,11 +97,13 @@ def hear_answer(uow: UnitOfWork, event: InterTenantTransferAnswered) -> None:
         return
     uow.session.execute(t.update().where(t.c.id == out.id).values(
         state=event.outcome, decided_on=event.decided_on, updated_at=utcnow()))
-    if event.outcome == "accepted":
-        person = lookups.person(uow.session, event.tenant_id, out.person_id)
-        if person.left_at is None:
-            _leave(uow, event.tenant_id, out.person_id, min(event.decided_on, date.today()), out.letter_no,
-                   "至其他学院")
+    person = lookups.person(uow.session, event.tenant_id, out.person_id)
+    if event.outcome == "accepted" and person.left_at is None:
+        _leave(uow, event.tenant_id, out.person_id, min(event.decided_on, date.today()), out.letter_no, "至其他学院")
+    uow.publish(InterTenantTransferConcluded(
+        tenant_id=event.tenant_id, transfer_id=event.transfer_id, member_id=person.id, member_name=person.name,
+        org_unit_id=out.org_unit_id, letter_no=out.letter_no, outcome=event.outcome, decided_on=event.decided_on,
+        secretary_ids=secretaries(uow.session, event.tenant_id, out.org_unit_id)))
 
 
 def outgoing(session, tenant_id, member_id=None) -> list[dict]:
