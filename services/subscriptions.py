@@ -15,12 +15,16 @@ from services.common.contracts import FOUR_DUTIES
 from services.common.contracts.activities import (
     ActivityApproved, ActivityCorrected, ActivityDayScheduled, ActivityKindAdded, ActivityLogged, ActivityRejected,
 )
+from services.common.contracts.development import DevelopmentStepDue
 from services.common.contracts.members import (
     MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, OrgUnitChanged, RoleAssigned,
     TenantConfigured,
 )
 from services.common.contracts.pairing import NeedAssigned, NeedOverdue, NeedResolved, PairingContactOverdue
 from services.common.contracts.points import MonthClosed, PointsAwarded
+from services.common.contracts.transfers import (
+    InterTenantTransferAnswered, InterTenantTransferConcluded, InterTenantTransferIssued,
+)
 from services.common.topology import Subscription as On
 
 # Who is on the roster: notify keeps its people from these; the roster read model activities and
@@ -37,6 +41,9 @@ SUBSCRIPTIONS: tuple[On, ...] = (
     On(ActivityLogged, "members", "on_pairing_contact_logged", only=("pairing_contact",), batch=True),
     On(ActivityApproved, "members", "on_pairing_contact_approved"),
     On(ActivityRejected, "members", "on_pairing_contact_rejected"),
+    # members: the two colleges' steps of a transfer between them
+    On(InterTenantTransferIssued, "members", "on_inter_tenant_transfer_issued"),
+    On(InterTenantTransferAnswered, "members", "on_inter_tenant_transfer_answered"),
     # activities: the roster read model
     *(On(contract, "activities", method) for contract, method in _ROSTER),
     # points: the ledger, and the roster read model
@@ -61,6 +68,8 @@ SUBSCRIPTIONS: tuple[On, ...] = (
     On(NeedResolved, "notify", "on_need_resolved"),
     On(OrgUnitChanged, "notify", "on_org_unit_changed"),
     On(RoleAssigned, "notify", "on_role_assigned"),
+    On(DevelopmentStepDue, "notify", "on_development_step_due"),
+    On(InterTenantTransferConcluded, "notify", "on_inter_tenant_transfer_concluded"),
     *(On(contract, "notify", method) for contract, method in _PEOPLE),
 )
 

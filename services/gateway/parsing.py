@@ -14,6 +14,7 @@ import re
 import uuid
 
 from nameko.extensions import DependencyProvider
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from services.common.errors import InvalidInput, PayloadTooLarge
 from services.common.settings import from_container
@@ -73,11 +74,17 @@ def read_body(request) -> bytes:
 
 def _read_limited(request) -> bytes:
     limit = request.max_content_length
+    too_large = PayloadTooLarge(f"body: larger than {limit} bytes", [{"field": "body", "reason": f"larger than {limit} bytes"}])
     if limit is not None and (request.content_length or 0) > limit:
-        raise PayloadTooLarge(f"body: larger than {limit} bytes", [{"field": "body", "reason": f"larger than {limit} bytes"}])
-    data = request.stream.read(limit + 1) if limit is not None else request.get_data()
+        raise too_large
+    # Cached, as both the write's request fingerprint and the route read it; a chunked body is
+    # cut off by Werkzeug at the limit.
+    try:
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise too_large from None
     if limit is not None and len(data) > limit:
-        raise PayloadTooLarge(f"body: larger than {limit} bytes", [{"field": "body", "reason": f"larger than {limit} bytes"}])
+        raise too_large
     return data
 
 

@@ -14,15 +14,18 @@ from services.gateway.auth import TokenCache
 from services.gateway.errors import json_response
 from services.gateway.parsing import RequestLimits
 from services.gateway.routes.activities import ActivitiesRoutes
+from services.gateway.routes.development import DevelopmentRoutes
 from services.gateway.routes.dues import DuesRoutes
 from services.gateway.routes.meetings import MeetingsRoutes
 from services.gateway.routes.members import MembersRoutes
 from services.gateway.routes.notify import NotifyRoutes
 from services.gateway.routes.pairing import PairingRoutes
 from services.gateway.routes.points import PointsRoutes
+from services.gateway.routes.transfers import TransferRoutes
 
 
-class GatewayService(MembersRoutes, ActivitiesRoutes, MeetingsRoutes, PointsRoutes, NotifyRoutes, PairingRoutes, DuesRoutes):
+class GatewayService(MembersRoutes, ActivitiesRoutes, MeetingsRoutes, PointsRoutes, NotifyRoutes, PairingRoutes, DuesRoutes,
+                     DevelopmentRoutes, TransferRoutes):
     name = "gateway"
 
     members = RpcClient("members")

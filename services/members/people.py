@@ -11,19 +11,19 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.common.contracts.members import (
-    MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated,
+    MemberJoined, MemberLeft, MemberTransferred, MemberUpdated,
 )
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
-from services.members import activists, lookups, models, roles, schemas, statuses
+from services.members import activists, lookups, models, roles, schemas
+from services.members.development import records as development_records
 from services.members.pairing import pairings
 
 PERSON_FIELDS = ("external_no", "name", "category", "political_status", "email", "phone", "gender", "ethnicity",
                  "birth_date", "department", "job_title", "wecom_user_id", "dingtalk_user_id", "joined_work_on",
                  "applied_on", "joined_party_on", "full_member_on", "introducers", "status_since")
 
-# The date a status starts is also kept in its own column on the person.
-STATUS_DATE_FIELD = {"applicant": "applied_on", "probationary": "joined_party_on", "full": "full_member_on"}
+STATUS_DATE_FIELD = development_records.STATUS_DATE_FIELD
 
 
 def jsonable(value):
@@ -91,6 +91,7 @@ def create_member(uow: UnitOfWork, tenant_id: uuid.UUID, data: schemas.MemberCre
     uow.session.execute(models.status_history.insert().values(
         id=new_id(), tenant_id=tenant_id, person_id=member_id, from_status=None,
         to_status=data.political_status, effective_on=since or date.today(), note="added to the roster"))
+    development_records.write_rows(uow.session, development_records.roster_rows(tenant_id, member_id, data))
     uow.publish(MemberJoined(
         tenant_id=tenant_id, member_id=member_id, org_unit_id=data.org_unit_id, name=data.name,
         category=data.category, political_status=data.political_status, external_no=data.external_no,
@@ -176,24 +177,12 @@ def get_member(session, tenant_id: uuid.UUID, member_id: uuid.UUID) -> dict:
 
 # -- political status ----------------------------------------------------------------------
 
-def change_status(uow: UnitOfWork, tenant_id, member_id, data: schemas.StatusChange) -> dict:
-    row = lookups.active_person(uow.session, tenant_id, member_id)
-    statuses.check_transition(row.political_status, data.to_status)
-    _not_future(data.effective_on, "effective_on")
-    if row.status_since and data.effective_on < row.status_since:
-        raise InvalidInput.field("effective_on", f"must not precede the current status's date {row.status_since}")
-    values = {"political_status": data.to_status, "status_since": data.effective_on, "updated_at": utcnow()}
-    date_field = STATUS_DATE_FIELD.get(data.to_status)
-    if date_field:
-        values[date_field] = data.effective_on
-    updated = uow.session.execute(models.people.update().where(models.people.c.id == member_id)
-                                  .values(**values).returning(models.people)).first()
-    uow.session.execute(models.status_history.insert().values(
-        id=new_id(), tenant_id=tenant_id, person_id=member_id, from_status=row.political_status,
-        to_status=data.to_status, effective_on=data.effective_on, note=data.note))
-    uow.publish(MemberStatusChanged(tenant_id=tenant_id, member_id=member_id, org_unit_id=row.org_unit_id,
-                                    from_status=row.political_status, to_status=data.to_status,
-                                    effective_on=data.effective_on))
+def change_status(uow: UnitOfWork, tenant_id, member_id, data: schemas.StatusChange, recorded_by=None) -> dict:
+    """A status reported by the status route is the pipeline's milestone step (or a withdrawal):
+    the one way a political status changes."""
+    today = date.today()
+    updated = development_records.status_route(uow, tenant_id, member_id, data.to_status, data.effective_on,
+                                               data.note, recorded_by, today)
     return member_dict(updated)
 
 

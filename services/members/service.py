@@ -21,10 +21,12 @@ from services.members import (
 )
 from services.members.gauges import refresh_followups_overdue, refresh_needs_open
 from services.members.importing import files
+from services.members.development.service import DevelopmentEndpoints
 from services.members.pairing.service import PairingEndpoints
+from services.members.transfers.service import TransferEndpoints
 
 
-class MembersService(PairingEndpoints):
+class MembersService(PairingEndpoints, DevelopmentEndpoints, TransferEndpoints):
     name = "members"
 
     db = Database(models.metadata)
@@ -120,7 +122,7 @@ class MembersService(PairingEndpoints):
         data = validate(schemas.StatusChange, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
-            return people.change_status(uow, self.caller.tenant_id, member_id, data)
+            return people.change_status(uow, self.caller.tenant_id, member_id, data, self.caller.caller_id)
 
     @rpc
     def status_history(self, member_id) -> list:

@@ -67,7 +67,7 @@ def statement_for_month(uow: UnitOfWork, event: MonthClosed) -> None:
 
 # -- pairings and needs -----------------------------------------------------------------------
 
-def _tell_secretaries(uow: UnitOfWork, tenant_id, org_unit_id, secretary_ids, notice: str, cause: str,
+def tell_secretaries(uow: UnitOfWork, tenant_id, org_unit_id, secretary_ids, notice: str, cause: str,
                       fields: dict) -> None:
     if not secretary_ids:
         # No secretary on record: the branch's group chats hear it instead of nobody.
@@ -86,7 +86,7 @@ def remind_pairing_contact(uow: UnitOfWork, event: PairingContactOverdue) -> Non
                       f"pairing_contact_overdue:{event.pairing_id}:{event.due_on.isoformat()}", fields,
                       org_unit_id=event.org_unit_id)
     else:
-        _tell_secretaries(uow, event.tenant_id, event.org_unit_id, event.secretary_ids, "pairing_contact_escalated",
+        tell_secretaries(uow, event.tenant_id, event.org_unit_id, event.secretary_ids, "pairing_contact_escalated",
                           f"pairing_contact_escalated:{event.pairing_id}:{event.due_on.isoformat()}", fields)
 
 
@@ -94,7 +94,7 @@ def escalate_need(uow: UnitOfWork, event: NeedOverdue) -> None:
     fields = {"need_title": event.title, "raised_by_name": event.raised_by_name,
               "raised_on": event.raised_on.isoformat(), "status": event.status,
               "status_name": templates.NEED_STATUS_NAMES_ZH[event.status], "days_overdue": event.days_overdue}
-    _tell_secretaries(uow, event.tenant_id, event.org_unit_id, event.secretary_ids, "need_overdue",
+    tell_secretaries(uow, event.tenant_id, event.org_unit_id, event.secretary_ids, "need_overdue",
                       f"need_overdue:{event.need_id}", fields)
 
 

@@ -25,12 +25,14 @@ from services.notify import (
     delivery_log, inbox, models, notices, preferences, read_model, receipts, robots, schemas,
 )
 from services.notify.delivery import DeliveryWorker
+from services.notify.development import DevelopmentNotices
+from services.notify.transfers import TransferNotices
 from services.notify.reminders import ReminderScheduler
 
 INBOX_PAGE_MAX = 200  # inbox and delivery-log pages
 
 
-class NotifyService:
+class NotifyService(DevelopmentNotices, TransferNotices):
     name = "notify"
 
     db = Database(models.metadata)

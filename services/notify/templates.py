@@ -137,6 +137,30 @@ TEMPLATES = {
             },
         ),
         Template(
+            key="development_step_due",
+            title={"zh": "发展党员步骤将到期：{member_name}", "en": "Development step due soon: {member_name}"},
+            body={
+                "zh": "{member_name}的“{step_name}”应于 {due_on} 前完成，请及时办理并登记。",
+                "en": "{member_name}'s step '{step_name}' is due by {due_on}. Please carry it out and record it.",
+            },
+        ),
+        Template(
+            key="development_step_overdue",
+            title={"zh": "发展党员步骤已逾期：{member_name}", "en": "Development step overdue: {member_name}"},
+            body={
+                "zh": "{member_name}的“{step_name}”应于 {due_on} 前完成，现已逾期，请尽快办理并登记。",
+                "en": "{member_name}'s step '{step_name}' was due by {due_on} and is overdue. Please carry it out and record it.",
+            },
+        ),
+        Template(
+            key="inter_tenant_transfer_concluded",
+            title={"zh": "组织关系转接结果：{member_name}", "en": "Transfer between colleges: {member_name}"},
+            body={
+                "zh": "{member_name}的组织关系转接（介绍信 {letter_no}）{outcome_name}。",
+                "en": "The transfer of {member_name} (letter {letter_no}) was {outcome}.",
+            },
+        ),
+        Template(
             key="points_statement",
             title={"zh": "{period} 月积分结算", "en": "Points statement for {period}"},
             body={
@@ -176,7 +200,8 @@ TEMPLATES["points_statement_secretary"] = replace(TEMPLATES["points_statement"],
 # has no secretary on record.
 PERSON_NOTICES = frozenset({"points_awarded", "points_deducted", "duties_missing", "pairing_contact_overdue",
                             "pairing_contact_escalated", "need_overdue", "need_assigned", "need_resolved",
-                            "notice_published", "notice_reminder", "points_statement_secretary"})
+                            "notice_published", "notice_reminder", "points_statement_secretary",
+                            "development_step_due", "development_step_overdue", "inter_tenant_transfer_concluded"})
 BRANCH_NOTICES = frozenset({"activity_day_tomorrow", "points_statement", "notice_published_branch"})
 # A person's channel choice for a notice also covers its close relatives unless set for them.
 PREFERENCE_FALLBACK = {"points_deducted": "points_awarded"}

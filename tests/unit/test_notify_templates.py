@@ -12,6 +12,8 @@ SAMPLE = {
     "need_title": "实验室设备维修", "raised_by_name": "陈静", "raised_on": "2026-11-01", "status_name": "已指派",
     "status": "assigned", "members": 12, "deductions": -3, "missing_duties": 2, "unexcused_absences": 1,
     "title": "关于开展主题党日活动的通知", "body": "请各党员按时参加。", "sent_on": "2026-11-02",
+    "member_name": "张伟", "step_name": "党组织派人谈话", "letter_no": "转字〔2026〕1号", "outcome": "refused",
+    "outcome_name": "未被接收，组织关系保留在本学院",
 }
 ISSUE_NOTICES = {"activity_day_tomorrow", "duties_missing", "pairing_contact_overdue", "need_overdue",
                  "points_statement", "points_awarded"}

@@ -18,6 +18,8 @@ from services.common.errors import InvalidInput, NotFound
 from services.members import models
 from services.members.importing.parsing import ImportRow
 from services.members.importing.plan import COMPARED, Change, ImportPlan, Join, Roster, compared_values
+from services.members.development import records as development_records
+from services.members.development.steps import MILESTONE_OF
 from services.members.people import initial_status_date
 
 Progress = Callable[[str, int, int], None]
@@ -72,6 +74,9 @@ class _Writes:
     updates: list[dict] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)
     moves: list[dict] = field(default_factory=list)
+    # The development record follows the status column: milestones of new rows, changes, withdrawals.
+    steps: list[dict] = field(default_factory=list)
+    withdrawn: list = field(default_factory=list)
     events: list = field(default_factory=list)
     ids: dict = field(default_factory=dict)  # external_no -> person id
     unit_of: dict = field(default_factory=dict)  # person id -> org unit id after the import
@@ -98,6 +103,7 @@ def _join(writes: _Writes, tenant_id, row: ImportRow, unit_id, today: date) -> N
                            "left_reason": None, **compared_values(row)})
     writes.history.append({"id": new_id(), "tenant_id": tenant_id, "person_id": person_id, "from_status": None,
                            "to_status": row.political_status, "effective_on": since or today, "note": NOTE})
+    writes.steps += development_records.roster_rows(tenant_id, person_id, row)
     writes.events.append(MemberJoined(tenant_id=tenant_id, member_id=person_id, org_unit_id=unit_id, name=row.name,
                                       category=row.category, political_status=row.political_status,
                                       external_no=row.external_no, email=row.email))
@@ -112,6 +118,11 @@ def _change(writes: _Writes, tenant_id, step: Change, unit_id, today: date) -> N
         writes.history.append({"id": new_id(), "tenant_id": tenant_id, "person_id": old.id,
                                "from_status": old.political_status, "to_status": row.political_status,
                                "effective_on": today, "note": NOTE})
+        if row.political_status == "non_party":
+            writes.withdrawn.append((tenant_id, old.id, today))
+        else:
+            writes.steps += development_records.record_rows(
+                tenant_id, old.id, [(MILESTONE_OF[row.political_status], today)], "roster")
         writes.events.append(MemberStatusChanged(tenant_id=tenant_id, member_id=old.id, org_unit_id=unit_id,
                                                  from_status=old.political_status, to_status=row.political_status,
                                                  effective_on=today))
@@ -145,9 +156,12 @@ def _write_people(session, writes: _Writes, progress: Progress) -> None:
             session.execute(statement, chunk)
             done += len(chunk)
             progress("written", done, total)
-    for table, rows in ((models.status_history, writes.history), (models.transfers, writes.moves)):
+    for table, rows in ((models.status_history, writes.history), (models.transfers, writes.moves),
+                        (models.development_records, writes.steps)):
         for chunk in _chunks(rows):
             session.execute(table.insert(), chunk)
+    for tenant_id, person_id, on in writes.withdrawn:
+        development_records.close_record(session, tenant_id, [person_id], on, "roster")
 
 
 def _link_followers(session, writes: _Writes, tenant_id, roster: Roster, plan: ImportPlan, today: date) -> None:

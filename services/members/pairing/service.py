@@ -7,22 +7,16 @@ or again after a restart, announces nothing twice.
 """
 from __future__ import annotations
 
-import logging
-
 from nameko.timer import Timer
 
 from services.common.consuming import EventBatch, handles
 from services.common.contracts.activities import ActivityApproved, ActivityLogged, ActivityRejected
 from services.common.errors import Forbidden, InvalidInput
-from services.common.roster import today_in
 from services.common.rpc import rpc
 from services.common.settings import from_container
-from services.common.tenancy import PLATFORM_ADMIN, TENANT_KEY
 from services.common.validation import parse_uuid, validate
+from services.members import scans
 from services.members.pairing import clock, needs, pairings, rhythm, schemas
-
-log = logging.getLogger(__name__)
-
 
 class ScanTimer(Timer):
     """nameko's timer with its interval read when the container starts (not when the class is
@@ -117,12 +111,8 @@ class PairingEndpoints:
     def run_pairing_scan(self, payload: dict) -> dict:
         """Run the overdue scan as of `on` (each tenant's today when left out): a tenant admin for
         their own college, the platform admin for every college."""
-        self.caller.require_admin()
+        tenant_id = scans.scope(self.caller)
         data = validate(schemas.ScanRequest, payload or {})
-        raw_tenant = self.caller.data.get(TENANT_KEY)
-        tenant_id = parse_uuid(raw_tenant, "tenant_id") if raw_tenant else None
-        if tenant_id is None and PLATFORM_ADMIN not in self.caller.roles:
-            raise Forbidden("scanning every college needs the platform_admin role")
         return self._scan(tenant_id, data.on)
 
     @ScanTimer.decorator(interval=3600)
@@ -130,24 +120,8 @@ class PairingEndpoints:
         return self._scan(None, None)
 
     def _scan(self, tenant_id, on) -> dict:
-        with self.db.reader() as session:
-            tenants = clock.tenants_to_scan(session, tenant_id)
-        totals = {"tenants": 0, "pairing_contact_overdue": 0, "need_overdue": 0,
-                  "on": on.isoformat() if on else None}
-        for tenant, zone in tenants:
-            today = on or today_in(zone)
-            try:
-                with self.db.transaction() as uow:
-                    totals["pairing_contact_overdue"] += clock.scan_pairings(uow, tenant, today)
-                    totals["need_overdue"] += needs.scan_needs(uow, tenant, today)
-            except Exception:
-                if tenant_id is not None:
-                    raise
-                # One college's failure must not stop the others; the next tick retries it.
-                log.exception("overdue scan of tenant %s for %s failed", tenant, today)
-                continue
-            totals["tenants"] += 1
-        return totals
+        return scans.run(self.db, tenant_id, on, {"pairing_contact_overdue": clock.scan_pairings,
+                                                  "need_overdue": needs.scan_needs}, "overdue")
 
     # -- contacts, from activities --------------------------------------------------------------
 
