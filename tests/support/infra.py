@@ -234,7 +234,7 @@ class TenantSetup:
 def gateway(start_service):
     """Every service in this process with the gateway on a free port; returns its base URL."""
     port = free_port()
-    for name in ("members", "activities", "points", "notify"):
+    for name in registry.WITH_DATABASE:  # every service behind the gateway
         start_service(name)
     start_service("gateway", HTTP_PORT=port)
     return f"http://127.0.0.1:{port}"
