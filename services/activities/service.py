@@ -12,6 +12,7 @@ from services.common.gauges import BusinessGauges
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
+from services.common.references import ResolvesReferences
 from services.common.retention import Retention
 from services.common.roster import RosterFollower
 from services.common.rpc import RpcClient, rpc
@@ -25,8 +26,10 @@ def _period(value) -> str:
     return str(value)
 
 
-class ActivitiesService(RosterFollower):
+class ActivitiesService(ResolvesReferences, RosterFollower):
     name = "activities"
+    # The things a request may name by id (services.common.references).
+    owned_things = {"activity_id": models.activities, "day_id": models.activity_days}
     roster_handlers = read_model
 
     db = Database(models.metadata)

@@ -18,6 +18,7 @@ from services.common.errors import Forbidden, InvalidInput
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
+from services.common.references import ResolvesReferences
 from services.common.retention import Retention
 from services.common.roster import RosterFollower
 from services.common.rpc import rpc
@@ -43,8 +44,10 @@ def _span(value) -> str:
     return str(value)
 
 
-class DuesService(RosterFollower):
+class DuesService(ResolvesReferences, RosterFollower):
     name = "dues"
+    # The things a request may name by id (services.common.references).
+    owned_things = {"payment_id": models.payments}
     roster_handlers = read_model.HANDLERS
 
     db = Database(models.metadata)
@@ -110,6 +113,7 @@ class DuesService(RosterFollower):
 
     def _write_for_member(self, member_id, payload, schema, use_case) -> dict:
         """A write about one member by an officer who manages their unit, carried out once."""
+        self.caller.require_officer()  # before the payload: a member learns nothing of its shape
         member_id = parse_uuid(member_id, "member_id")
         data = validate(schema, payload)
 
@@ -133,6 +137,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def import_bases(self, payload) -> dict:
+        self.caller.require_officer()
         data = validate(schemas.PayrollImport, payload)
         self.caller.require_manages(data.org_unit_id)
         content = _content(data.content_base64)
@@ -148,6 +153,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def assess(self, payload) -> dict:
+        self.caller.require_officer()
         data = validate(schemas.AssessRequest, payload)
         self.caller.require_manages(data.org_unit_id)
         with self.db.transaction() as uow:
@@ -158,6 +164,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def record_payment(self, payload) -> dict:
+        self.caller.require_officer()
         data = validate(schemas.PaymentCreate, payload)
 
         def apply(uow):
@@ -168,6 +175,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def correct_payment(self, payment_id, payload) -> dict:
+        self.caller.require_officer()
         payment_id = parse_uuid(payment_id, "payment_id")
         data = validate(schemas.PaymentCorrection, payload)
 
@@ -182,6 +190,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def import_statement(self, payload) -> dict:
+        self.caller.require_officer()
         data = validate(schemas.StatementImport, payload)
         self.caller.require_manages(data.org_unit_id)
         content = _content(data.content_base64)
@@ -210,6 +219,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def check_arrears(self, payload) -> dict:
+        self.caller.require_officer()
         data = validate(schemas.ArrearsCheck, payload)
         self.caller.require_manages(data.org_unit_id)
         with self.db.transaction() as uow:

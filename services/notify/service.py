@@ -16,6 +16,7 @@ from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
+from services.common.outbox import OutboxRelay
 from services.common.retention import Retention
 from services.common.rpc import rpc
 from services.common.tenancy import CallerContext
@@ -32,6 +33,8 @@ class NotifyService:
 
     db = Database(models.metadata)
     retention = Retention(models.metadata)
+    # Notify publishes only the audit records of its writes (services.common.audit).
+    relay = OutboxRelay(models.metadata)
     caller = CallerContext()
     metrics = EntrypointMetrics()
     log_context = LogContext()

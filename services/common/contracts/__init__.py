@@ -17,4 +17,4 @@ from services.common.contracts.base import (  # noqa: F401
 )
 from services.common.contracts.duties import FOUR_DUTIES, Duty  # noqa: F401
 from services.common.contracts.period import PERIOD_PATTERN, Period  # noqa: F401
-from services.common.contracts import activities, dues, members, notify, pairing, points  # noqa: F401  (registration)
+from services.common.contracts import activities, audit, dues, members, notify, pairing, points  # noqa: F401  (registration)
