@@ -140,3 +140,45 @@ def test_the_route_table_is_read_whole():
     assert ("GET", "/v1/org-units/<org_unit_id>/assessment.xlsx") in ROUTES
     assert ("POST", "/v1/dues/payments/<payment_id>/correct") in WRITES
     assert len(WRITES) >= 50 and len(WITH_IDS) >= 40
+
+
+def test_the_probes_examples_with_valid_bodies(api):
+    """The outside probe's cases, each a request that is valid but for its scope: refused, naming
+    the field, and nothing written."""
+    college, elsewhere = api.new_tenant(), api.new_tenant()
+    admin, ours = college.admin, college.branch["id"]
+    theirs = admin.ok("POST", "/v1/org-units", 201, json={"name": "学生党支部", "kind": "branch"})["id"]
+    secretary = college.add_member("孙丽")
+    admin.ok("POST", f"/v1/members/{secretary['id']}/roles", 201, json={
+        "role": "secretary", "org_unit_id": ours, "started_on": "2024-01-01"})
+    officer = admin.as_(admin.ok("POST", f"/v1/members/{secretary['id']}/tokens", 201,
+                                 json={"roles": ["secretary"]})["token"])
+    mine, activist = college.add_member("周敏"), college.add_member("陈静", political_status="activist")
+    stranger = college.add_member("李华", org_unit_id=theirs)
+    their_need = admin.ok("POST", "/v1/needs", 201, json={"title": "住房", "raised_by": stranger["id"]})
+    admin.ok("POST", f"/v1/needs/{their_need['id']}/assign", json={"assignee_id": stranger["id"]})
+
+    refused = {
+        "raised_by": officer.post("/v1/needs", json={"title": "代提诉求", "raised_by": stranger["id"]}),
+        "need_id": officer.post(f"/v1/needs/{their_need['id']}/resolve", json={"resolution": "已办"}),
+        "to_org_unit_id": officer.post(f"/v1/members/{mine['id']}/transfer", json={
+            "to_org_unit_id": theirs, "effective_on": "2026-10-01"}),
+        "follower_id": officer.post(f"/v1/members/{activist['id']}/followers", json={
+            "follower_id": stranger["id"], "assigned_on": "2026-10-01"}),
+    }
+    assert {field: r.status_code for field, r in refused.items()} == dict.fromkeys(refused, 403)
+    for field in ("raised_by", "to_org_unit_id", "follower_id"):
+        assert refused[field].json()["details"][0]["field"] == field
+    assert admin.ok("GET", f"/v1/needs/{their_need['id']}")["status"] == "assigned"
+    assert admin.ok("GET", f"/v1/members/{mine['id']}")["org_unit_id"] == ours
+    assert admin.ok("GET", f"/v1/members/{activist['id']}/followers") == []
+
+    # Another college's unit in a body is not one of ours: 404 naming it, no days, no rule set.
+    foreign = elsewhere.branch["id"]
+    days = admin.post("/v1/activity-days", json={"org_unit_id": foreign, "year": 2026})
+    rules = admin.post("/v1/points/rule-sets", json={"org_unit_id": foreign, "effective_from": "2026-12-01",
+                                                     "layer": {"rules": {"theory_reading": {"points_per_unit": 3}}}})
+    for response in (days, rules):
+        assert response.status_code == 404, response.text
+        assert response.json()["details"][0]["field"] == "org_unit_id"
+    assert elsewhere.admin.ok("GET", f"/v1/org-units/{foreign}/activity-days?year=2026") == []
