@@ -101,6 +101,17 @@ def refusals(caller: Api, ids: dict, body, allowed: set, cases) -> list[str]:
     return wrong
 
 
+def secretary_and_another_branch(college) -> tuple[Api, str]:
+    """A secretary of the college's branch (their client), and a second branch they do not manage."""
+    admin = college.admin
+    theirs = admin.ok("POST", "/v1/org-units", 201, json={"name": "学生党支部", "kind": "branch"})["id"]
+    secretary = college.add_member("孙丽")
+    admin.ok("POST", f"/v1/members/{secretary['id']}/roles", 201, json={
+        "role": "secretary", "org_unit_id": college.branch["id"], "started_on": "2024-01-01"})
+    token = admin.ok("POST", f"/v1/members/{secretary['id']}/tokens", 201, json={"roles": ["secretary"]})["token"]
+    return admin.as_(token), theirs
+
+
 def test_another_colleges_ids_answer_404_on_every_route_that_names_one(api):
     home, elsewhere = api.new_tenant(), api.new_tenant()
     theirs = things_of(elsewhere, elsewhere.branch["id"], "张伟")
@@ -123,13 +134,7 @@ def test_a_plain_member_writes_nothing_but_their_own_records(api):
 
 def test_an_officer_of_one_branch_writes_nothing_about_another(api):
     college = api.new_tenant()
-    admin, ours = college.admin, college.branch["id"]
-    theirs = admin.ok("POST", "/v1/org-units", 201, json={"name": "学生党支部", "kind": "branch"})["id"]
-    secretary = college.add_member("孙丽")
-    admin.ok("POST", f"/v1/members/{secretary['id']}/roles", 201, json={
-        "role": "secretary", "org_unit_id": ours, "started_on": "2024-01-01"})
-    officer = admin.as_(admin.ok("POST", f"/v1/members/{secretary['id']}/tokens", 201,
-                                 json={"roles": ["secretary"]})["token"])
+    officer, theirs = secretary_and_another_branch(college)
     other_branch = things_of(college, theirs, "李华")
     wrong = refusals(officer, other_branch, body_naming(other_branch), {403}, WRITES)
     assert wrong == [], "\n".join(wrong)
@@ -147,12 +152,7 @@ def test_the_probes_examples_with_valid_bodies(api):
     the field, and nothing written."""
     college, elsewhere = api.new_tenant(), api.new_tenant()
     admin, ours = college.admin, college.branch["id"]
-    theirs = admin.ok("POST", "/v1/org-units", 201, json={"name": "学生党支部", "kind": "branch"})["id"]
-    secretary = college.add_member("孙丽")
-    admin.ok("POST", f"/v1/members/{secretary['id']}/roles", 201, json={
-        "role": "secretary", "org_unit_id": ours, "started_on": "2024-01-01"})
-    officer = admin.as_(admin.ok("POST", f"/v1/members/{secretary['id']}/tokens", 201,
-                                 json={"roles": ["secretary"]})["token"])
+    officer, theirs = secretary_and_another_branch(college)
     mine, activist = college.add_member("周敏"), college.add_member("陈静", political_status="activist")
     stranger = college.add_member("李华", org_unit_id=theirs)
     their_need = admin.ok("POST", "/v1/needs", 201, json={"title": "住房", "raised_by": stranger["id"]})
