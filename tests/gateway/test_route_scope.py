@@ -17,7 +17,7 @@ import pytest
 from services.gateway.request_keys import WRITE_METHODS
 from services.gateway.service import GatewayService
 from tests.dues.conftest import known_to_dues
-from tests.support.infra import Api, free_port
+from tests.support.infra import Api
 
 # The writes a member makes about themself (an activity, a need); with another person's records
 # they are refused like any other write.
@@ -53,12 +53,8 @@ WITH_IDS = [r for r in ROUTES if set(path_arguments(r[1])) - set(NOT_IDS)]
 
 
 @pytest.fixture
-def api(start_service):
-    port = free_port()
-    for name in ("members", "activities", "points", "notify", "dues"):
-        start_service(name, DB_POOL_SIZE=3)
-    start_service("gateway", HTTP_PORT=port)
-    return Api(f"http://127.0.0.1:{port}")
+def api(every_service_api):
+    return every_service_api
 
 
 def things_of(college, unit_id: str, name: str) -> dict:
