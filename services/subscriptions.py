@@ -15,6 +15,7 @@ from services.common.contracts import FOUR_DUTIES
 from services.common.contracts.activities import (
     ActivityApproved, ActivityCorrected, ActivityDayScheduled, ActivityKindAdded, ActivityLogged, ActivityRejected,
 )
+from services.common.contracts.audit import AUDIT_EVENTS
 from services.common.contracts.development import DevelopmentStepDue
 from services.common.contracts.members import (
     MemberJoined, MemberLeft, MemberStatusChanged, MemberTransferred, MemberUpdated, OrgUnitChanged, RoleAssigned,
@@ -71,6 +72,8 @@ SUBSCRIPTIONS: tuple[On, ...] = (
     On(DevelopmentStepDue, "notify", "on_development_step_due"),
     On(InterTenantTransferConcluded, "notify", "on_inter_tenant_transfer_concluded"),
     *(On(contract, "notify", method) for contract, method in _PEOPLE),
+    # members: the audit log, from every service's writes
+    *(On(contract, "members", f"on_{source}_audit_recorded", batch=True) for source, contract in AUDIT_EVENTS.items()),
 )
 
 

@@ -21,6 +21,7 @@ from services.common.gauges import BusinessGauges
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
+from services.common.references import ResolvesReferences
 from services.common.retention import Retention
 from services.common.roster import RosterFollower
 from services.common.rpc import RpcClient, rpc
@@ -31,8 +32,10 @@ from services.common.validation import parse_uuid, validate
 log = logging.getLogger(__name__)
 
 
-class ActivitiesService(RosterFollower):
+class ActivitiesService(ResolvesReferences, RosterFollower):
     name = "activities"
+    # The things a request may name by id (services.common.references); an activity day is a meeting.
+    owned_things = {"activity_id": models.activities, "day_id": models.meetings, "meeting_id": models.meetings}
     roster_handlers = activity_day_schedule.ROSTER_HANDLERS
 
     db = Database(models.metadata)

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, DisconnectionError
 from sqlalchemy.orm import Session
 
-from services.common import idempotency, logs, metrics
+from services.common import audit, idempotency, logs, metrics
 from services.common.contracts import Event
 from services.common.errors import IdempotencyKeyReused, InvalidInput
 from services.common.settings import Settings, from_container
@@ -381,6 +381,8 @@ class _HeldTransaction:
 
     def commit(self, result):
         try:
+            # The write's audit record commits with it, published like any event it caused.
+            audit.record(self._uow, self._handle._worker_ctx, result)
             answer = self._handle._record_answer(self._uow, self._claim, result)
             self._uow.session.commit()
         finally:

@@ -9,6 +9,9 @@ leading apostrophe, as OWASP recommends.
 """
 from __future__ import annotations
 
+import io
+
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -41,3 +44,16 @@ def csv_cell(value):
     if isinstance(value, str) and starts_like_formula(value):
         return "'" + value
     return value
+
+
+def xlsx_workbook(title: str, header: list[str], rows) -> bytes:
+    """A one-sheet workbook: a header row, then `rows`, every cell through `xlsx_row`."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(xlsx_row(sheet, header))
+    for row in rows:
+        sheet.append(xlsx_row(sheet, row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

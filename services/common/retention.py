@@ -14,6 +14,7 @@ and a background greenlet deletes, every RETENTION_SWEEP_SECONDS (an hour), the 
   operator moves a dead letter back (docs/operations.md). The window must outlast the oldest
   dead letter anyone may replay: a copy older than it would be applied a second time, except
   where a natural key forbids it (points' ledger is unique per cause and rule).
+* AUDIT_LOG_KEEP_DAYS (1826) — members' audit log, how long a college can look back.
 * IDEMPOTENCY_KEYS_KEEP_HOURS (24) — `handled_requests` answers a copy of a write request: one
   RabbitMQ redelivers comes within RPC_TIMEOUT_SECONDS (the request expires after that), one a
   client sends again with its Idempotency-Key comes within this window, the promise the API
@@ -56,6 +57,8 @@ class Retention(BackgroundWorker):
         policies = [
             ("processed_events", "processed_at", timedelta(days=settings.processed_events_keep_days)),
             ("handled_requests", "handled_at", timedelta(hours=settings.idempotency_keys_keep_hours)),
+            # Not once-only, but swept alike: the audit log, where a service keeps one (members).
+            ("audit_log", "occurred_at", timedelta(days=settings.audit_log_keep_days)),
         ]
         self.policies = [policy for policy in policies if policy[0] in self.metadata.tables]
 

@@ -117,6 +117,7 @@ class Settings:
     retention_sweep_seconds: float
     processed_events_keep_days: int
     idempotency_keys_keep_hours: int
+    audit_log_keep_days: int
     watchdog_stall_seconds: float
     stop_timeout_seconds: float
     extra: dict = field(default_factory=dict)
@@ -189,6 +190,8 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
         # See services.common.retention.
         processed_events_keep_days=_int(env, "PROCESSED_EVENTS_KEEP_DAYS", 30, 1, 3650),
         idempotency_keys_keep_hours=_int(env, "IDEMPOTENCY_KEYS_KEEP_HOURS", 24, 1, 24 * 3650),
+        # The audit log members keeps for reading: five years unless a deployment says otherwise.
+        audit_log_keep_days=_int(env, "AUDIT_LOG_KEEP_DAYS", 1826, 1, 36500),
         # The watchdog ends a process whose event loop stood still this long, or whose stop took
         # longer than STOP_TIMEOUT_SECONDS (below the 30 s grace compose and Kubernetes give).
         watchdog_stall_seconds=_float(env, "WATCHDOG_STALL_SECONDS", 30.0, 2.0),

@@ -32,6 +32,13 @@ REQUEST_KEY = "request_id"
 # refused (409) rather than answered with the first request's answer.
 REQUEST_FINGERPRINT_KEY = "request_fingerprint"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# What the audit record of a write says about the request, bound by the gateway
+# (services.common.audit): the route template ("POST /v1/members/<member_id>/transfer"), the ids
+# the request named ("field=id" each), and the credential used (a token's hash prefix, never the
+# token).
+ROUTE_KEY = "route"
+TARGETS_KEY = "targets"
+CREDENTIAL_KEY = "credential"
 
 PLATFORM_ADMIN = "platform_admin"
 TENANT_ADMIN = "tenant_admin"

@@ -18,6 +18,7 @@ from services.common.errors import InvalidInput
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
+from services.common.references import ResolvesReferences
 from services.common.retention import Retention
 from services.common.roster import RosterFollower
 from services.common.rpc import rpc
@@ -37,8 +38,10 @@ def _content(encoded: str) -> bytes:
         raise InvalidInput.field("content_base64", "not valid base64") from None
 
 
-class DuesService(RosterFollower):
+class DuesService(ResolvesReferences, RosterFollower):
     name = "dues"
+    # The things a request may name by id (services.common.references).
+    owned_things = {"payment_id": models.payments}
     roster_handlers = read_model.HANDLERS
 
     db = Database(models.metadata)
@@ -100,6 +103,7 @@ class DuesService(RosterFollower):
 
     def _write_for_member(self, member_id, payload, schema, use_case) -> dict:
         """A write about one member by an officer who manages their unit, carried out once."""
+        self.caller.require_officer()  # before the payload: a member learns nothing of its shape
         member_id = parse_uuid(member_id, "member_id")
         data = validate(schema, payload)
 
@@ -124,6 +128,7 @@ class DuesService(RosterFollower):
     def _import_file(self, payload, schema, carry_out, kind_field: str) -> dict:
         """A branch's file (base64) read and carried out in one transaction; `kind_field` names the
         payload's field that says how to read it (a payroll's format, a statement's source)."""
+        self.caller.require_officer()
         data = validate(schema, payload)
         self.caller.require_manages(data.org_unit_id)
         content = _content(data.content_base64)
@@ -143,6 +148,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def assess(self, payload) -> dict:
+        self.caller.require_officer()
         data = validate(schemas.AssessRequest, payload)
         self.caller.require_manages(data.org_unit_id)
         with self.db.transaction() as uow:
@@ -153,6 +159,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def record_payment(self, payload) -> dict:
+        self.caller.require_officer()
         data = validate(schemas.PaymentCreate, payload)
 
         def apply(uow):
@@ -163,6 +170,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def correct_payment(self, payment_id, payload) -> dict:
+        self.caller.require_officer()
         payment_id = parse_uuid(payment_id, "payment_id")
         data = validate(schemas.PaymentCorrection, payload)
 
@@ -200,6 +208,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def check_arrears(self, payload) -> dict:
+        self.caller.require_officer()
         data = validate(schemas.ArrearsCheck, payload)
         self.caller.require_manages(data.org_unit_id)
         with self.db.transaction() as uow:

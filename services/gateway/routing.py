@@ -6,17 +6,20 @@ one or two RPC calls, and every write carries a request key (`identify_write`).
 from __future__ import annotations
 
 import functools
+import hashlib
 import uuid
 
 from nameko.web.handlers import http
 
 from services.common.tenancy import (
-    CALLER_KEY, CORRELATION_KEY, IDEMPOTENCY_HEADER, REQUEST_FINGERPRINT_KEY, REQUEST_KEY, TENANT_KEY,
+    CALLER_KEY, CORRELATION_KEY, CREDENTIAL_KEY, IDEMPOTENCY_HEADER, REQUEST_FINGERPRINT_KEY, REQUEST_KEY, ROUTE_KEY,
+    TENANT_KEY,
 )
 from services.gateway import request_keys
 from services.gateway.auth import bearer_token
 from services.gateway.errors import error_response, json_response
 from services.gateway.parsing import check_request, read_body, request_correlation_id
+from services.gateway.references import check_references
 
 
 def start_request(service, request) -> str:
@@ -28,10 +31,13 @@ def start_request(service, request) -> str:
 
 
 def authenticate(service, request, correlation_id: str) -> None:
-    identity = service.tokens.resolve(bearer_token(request), service.members.authenticate)
+    token = bearer_token(request)
+    identity = service.tokens.resolve(token, service.members.authenticate)
     service.caller.bind(tenant_id=identity["tenant_id"], caller_id=identity["person_id"],
                         roles=identity["roles"], correlation_id=correlation_id,
                         managed_units=identity.get("managed_units", ()))
+    # For the audit record of a write: which credential acted, never the credential itself.
+    service.caller.data[CREDENTIAL_KEY] = "token:" + hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
 def identify_write(service, request) -> None:
@@ -58,10 +64,12 @@ def route(method: str, url: str, *, status: int = 200, authenticated: bool = Tru
         @functools.wraps(fn)
         def entrypoint(self, request, **params):
             correlation_id = start_request(self, request)
+            self.caller.data[ROUTE_KEY] = f"{method} {url}"  # for the audit record of a write
             try:
                 check_request(self.limits, request, params)
                 if authenticated:
                     authenticate(self, request, correlation_id)
+                    check_references(self, request, params)
                 identify_write(self, request)
                 result = fn(self, request, **params)
             except Exception as exc:

@@ -14,6 +14,7 @@ from services.gateway.auth import TokenCache
 from services.gateway.errors import json_response
 from services.gateway.parsing import RequestLimits
 from services.gateway.routes.activities import ActivitiesRoutes
+from services.gateway.routes.audit import AuditRoutes
 from services.gateway.routes.development import DevelopmentRoutes
 from services.gateway.routes.dues import DuesRoutes
 from services.gateway.routes.meetings import MeetingsRoutes
@@ -25,7 +26,7 @@ from services.gateway.routes.transfers import TransferRoutes
 
 
 class GatewayService(MembersRoutes, ActivitiesRoutes, MeetingsRoutes, PointsRoutes, NotifyRoutes, PairingRoutes, DuesRoutes,
-                     DevelopmentRoutes, TransferRoutes):
+                     DevelopmentRoutes, TransferRoutes, AuditRoutes):
     name = "gateway"
 
     members = RpcClient("members")

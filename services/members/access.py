@@ -100,3 +100,24 @@ def require_manages(session, tenant_id, caller: Caller, *, member_id=None, org_u
     if org_unit_id is not None and lookups.org_unit(session, tenant_id, org_unit_id) is not None \
             and org_unit_id not in mine:
         raise Forbidden("officers change only their own branch and its groups")
+
+
+ROSTER_KINDS = ("person", "org_unit")
+
+
+def resolve_references(session, tenant_id, references: list) -> dict:
+    """The unit of each person and unit a request names, `{id: unit id}` (a unit maps to itself), for
+    the gateway's scope check; NotFound naming the first field whose id is not of this tenant."""
+    ids = {kind: {ref for k, _, ref in references if k == kind} for kind in ("person", "org_unit")}
+    people, units = models.people, models.org_units
+    found = {str(row.id): str(row.org_unit_id) for row in session.execute(
+        select(people.c.id, people.c.org_unit_id).where(
+            people.c.tenant_id == tenant_id, people.c.id.in_(sorted(ids["person"]))))} if ids["person"] else {}
+    if ids["org_unit"]:
+        found.update({str(row.id): str(row.id) for row in session.execute(
+            select(units.c.id).where(units.c.tenant_id == tenant_id, units.c.id.in_(sorted(ids["org_unit"]))))})
+    for kind, field, ref in references:
+        if ref not in found:
+            what = "person" if kind == "person" else "org unit"
+            raise NotFound(f"{field}: no such {what} in this tenant", [{"field": field, "reason": f"no such {what}"}])
+    return found

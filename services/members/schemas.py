@@ -228,3 +228,21 @@ class CommitmentReview(Strict):
     result: Literal["fulfilled", "partly", "not_fulfilled"]
     reviewed_on: IsoDate
     comment: str | None = Field(default=None, max_length=1000)
+
+
+class AuditQuery(Strict):
+    """Filters of the audit log; `since` and `until` are days of the college's own calendar, both
+    included."""
+
+    person_id: uuid.UUID | None = None
+    target_id: uuid.UUID | None = None
+    since: IsoDate | None = None
+    until: IsoDate | None = None
+    limit: int = Field(default=50, ge=1, le=PAGE_LIMIT_MAX)
+    offset: int = Field(default=0, ge=0, le=PAGE_OFFSET_MAX)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.since and self.until and self.until < self.since:
+            raise ValueError("until: must not precede since")
+        return self

@@ -6,18 +6,21 @@ from __future__ import annotations
 import base64
 import binascii
 
+from services.common.consuming import EventBatch, handles
+from services.common.contracts.audit import AUDIT_EVENTS
 from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput
 from services.common.gauges import BusinessGauges
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
+from services.common.references import require_known
 from services.common.retention import Retention
 from services.common.rpc import rpc
 from services.common.tenancy import PLATFORM_ADMIN, CallerContext
 from services.common.validation import parse_uuid, validate
 from services.members import (
-    access, activists, importing, models, org_units, people, recognition, roles, schemas, tenants,
+    access, activists, audit_log, importing, models, org_units, people, recognition, roles, schemas, tenants,
 )
 from services.members.gauges import refresh_followups_overdue, refresh_needs_open
 from services.members.importing import files
@@ -28,6 +31,9 @@ from services.members.transfers.service import TransferEndpoints
 
 class MembersService(PairingEndpoints, DevelopmentEndpoints, TransferEndpoints):
     name = "members"
+    # The things of members a request may name by id, beside people and org units.
+    owned_things = {"pairing_id": models.pairings, "need_id": models.needs, "post_id": models.pioneer_posts,
+                    "commitment_id": models.commitments}
 
     db = Database(models.metadata)
     retention = Retention(models.metadata)
@@ -62,6 +68,18 @@ class MembersService(PairingEndpoints, DevelopmentEndpoints, TransferEndpoints):
         """Map a bearer token to its tenant, person and roles (called by the gateway)."""
         with self.db.reader() as session:
             return access.authenticate(session, str(token))
+
+    @rpc
+    def resolve_references(self, references: list) -> dict:
+        """The unit of each person and org unit a request names, and that each pairing, need, post
+        and commitment it names is of this tenant (called by the gateway for every request naming
+        one): 404 naming the field for an id not of the caller's tenant."""
+        roster = [(str(kind), str(field), str(parse_uuid(ref, str(field))))
+                  for kind, field, ref in references if kind in access.ROSTER_KINDS]
+        things = [(str(field), ref) for kind, field, ref in references if kind not in access.ROSTER_KINDS]
+        with self.db.reader() as session:
+            require_known(session, self.caller.tenant_id, things, self.owned_things)
+            return access.resolve_references(session, self.caller.tenant_id, roster)
 
     @rpc
     def create_org_unit(self, payload: dict) -> dict:
@@ -304,3 +322,38 @@ class MembersService(PairingEndpoints, DevelopmentEndpoints, TransferEndpoints):
         with self.db.reader() as session:
             content = files.export_roster(session, self.caller.tenant_id, org_unit_id)
         return {"filename": "roster.xlsx", "format": "xlsx", "content_base64": base64.b64encode(content).decode()}
+
+    # -- the audit log: every service's writes, read by tenant admins --------------------------
+
+    # One consumer per publisher (an event's exchange is its publisher's), in batches: every write
+    # request of the system ends here.
+    @handles(AUDIT_EVENTS["members"], batch=True)
+    def on_members_audit_recorded(self, batch: EventBatch) -> int:
+        return self.db.process_batch(batch, audit_log.keep)
+
+    @handles(AUDIT_EVENTS["activities"], batch=True)
+    def on_activities_audit_recorded(self, batch: EventBatch) -> int:
+        return self.db.process_batch(batch, audit_log.keep)
+
+    @handles(AUDIT_EVENTS["points"], batch=True)
+    def on_points_audit_recorded(self, batch: EventBatch) -> int:
+        return self.db.process_batch(batch, audit_log.keep)
+
+    @handles(AUDIT_EVENTS["notify"], batch=True)
+    def on_notify_audit_recorded(self, batch: EventBatch) -> int:
+        return self.db.process_batch(batch, audit_log.keep)
+
+    @handles(AUDIT_EVENTS["dues"], batch=True)
+    def on_dues_audit_recorded(self, batch: EventBatch) -> int:
+        return self.db.process_batch(batch, audit_log.keep)
+
+    @rpc
+    def audit_log(self, query: dict, fmt: str = "json"):
+        """The college's audit log, filtered, a page at a time; or the filtered log as XLSX in
+        base64 (`fmt="xlsx"`). Tenant admins only: it names every person's every change."""
+        self.caller.require_admin()
+        data = validate(schemas.AuditQuery, query or {})
+        with self.db.reader() as session:
+            if fmt == "xlsx":
+                return audit_log.export(session, self.caller.tenant_id, data)
+            return audit_log.read(session, self.caller.tenant_id, data)

@@ -17,6 +17,7 @@ from services.common.db import Database
 from services.common.errors import InvalidInput, NotFound
 from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
+from services.common.outbox import OutboxRelay
 from services.common.retention import Retention
 from services.common.rpc import rpc
 from services.common.tenancy import CallerContext
@@ -37,6 +38,8 @@ class NotifyService(DevelopmentNotices, TransferNotices):
 
     db = Database(models.metadata)
     retention = Retention(models.metadata)
+    # Notify publishes only the audit records of its writes (services.common.audit).
+    relay = OutboxRelay(models.metadata)
     caller = CallerContext()
     metrics = EntrypointMetrics()
     log_context = LogContext()

@@ -3,7 +3,6 @@ assessment (年度评议), as JSON and as XLSX sheets with Chinese headers."""
 from __future__ import annotations
 
 import base64
-import io
 from datetime import date
 
 from sqlalchemy import and_, select
@@ -11,7 +10,7 @@ from sqlalchemy import and_, select
 from services.common import roster
 from services.common.contracts import FOUR_DUTIES
 from services.common.errors import NotFound
-from services.common.exports import xlsx_row
+from services.common.exports import xlsx_workbook
 from services.points import models, rules
 from services.points.month_close import close_members, get_close, kinds_done
 from services.points.read_model import tree
@@ -65,20 +64,6 @@ def assessment(session, tenant_id, org_unit_id, year: int) -> dict:
             "rule_set_version": rs.version, "members": members}
 
 
-def report_xlsx(title: str, header: list[str], rows: list[list]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(xlsx_row(sheet, header))
-    for row in rows:
-        sheet.append(xlsx_row(sheet, row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 def monthly_report_rows(report: dict) -> tuple[list[str], list[list]]:
     header = ["姓名", "能力", "服务", "业绩", "合计", "四个一完成"]
     return header, [[m["name"], m["ability"], m["service"], m["results"], m["total"],
@@ -94,10 +79,10 @@ def assessment_rows(report: dict) -> tuple[list[str], list[list]]:
 def monthly_report_xlsx(report: dict) -> str:
     """The month's sheet, as base64 (RPC answers are JSON)."""
     header, rows = monthly_report_rows(report)
-    return base64.b64encode(report_xlsx(f"{report['period']} 月度积分", header, rows)).decode()
+    return base64.b64encode(xlsx_workbook(f"{report['period']} 月度积分", header, rows)).decode()
 
 
 def assessment_xlsx(report: dict) -> str:
     """The year's assessment sheet, as base64 (RPC answers are JSON)."""
     header, rows = assessment_rows(report)
-    return base64.b64encode(report_xlsx(f"{report['year']} 年度评议", header, rows)).decode()
+    return base64.b64encode(xlsx_workbook(f"{report['year']} 年度评议", header, rows)).decode()

@@ -105,7 +105,7 @@ def test_a_member_of_another_tenant_is_not_found_and_nothing_is_written(api, db_
     refused = stranger.post("/v1/activities", json={
         "member_id": member["id"], "kind": "theory_reading", "occurred_on": "2026-10-08", "details": READING})
     assert refused.status_code == 404, refused.text
-    assert refused.json()["message"] == "member not found"
+    assert refused.json()["details"] == [{"field": "member_id", "reason": "no such person"}]
     refused = stranger.post("/v1/activities/bulk", json={
         "member_ids": [member["id"]], "kind": "org_life", "occurred_on": "2026-10-08", "details": MEETING})
     assert refused.status_code == 404, refused.text

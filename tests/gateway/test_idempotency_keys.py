@@ -86,9 +86,10 @@ def test_the_same_key_from_other_callers_or_colleges_is_another_request(api, db_
 def test_a_refused_write_is_not_remembered_and_the_key_serves_the_corrected_one(api, db_engine):
     college = api.new_tenant()
     key = {HEADER: uuid.uuid4().hex}
-    # The parent is checked inside the write's transaction: the claim rolls back with it.
-    wrong = college.admin.post("/v1/org-units", json={"name": "第一党小组", "kind": "group",
-                                                      "parent_id": str(uuid.uuid4())}, headers=dict(key))
+    # Where a kind may sit is checked inside the write's transaction: the claim rolls back with it.
+    # (An unknown parent no longer gets that far: the gateway answers 404 before any write.)
+    wrong = college.admin.post("/v1/org-units", json={"name": "第一党小组", "kind": "branch",
+                                                      "parent_id": college.branch["id"]}, headers=dict(key))
     assert wrong.status_code == 400
 
     corrected = {"name": "第一党小组", "kind": "group", "parent_id": college.branch["id"]}

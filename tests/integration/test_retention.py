@@ -71,6 +71,22 @@ def test_handled_requests_older_than_the_window_go(start_service, db_engine):
                message="only the request handled 23 hours ago left")
 
 
+def test_the_audit_log_is_kept_its_own_days_in_members_only(start_service, db_engine):
+    sweeper = get_extension(start_service("members", AUDIT_LOG_KEEP_DAYS="365"), Retention)
+    assert [table for table, _, _ in sweeper.policies] == ["processed_events", "handled_requests", "audit_log"]
+    tenant = uuid.uuid4()
+    with db_engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO members.audit_log (event_id, tenant_id, occurred_at, service, entrypoint, roles, targets, "
+            "target_ids, summary) VALUES (:e, :t, :at, 'members', 'members.update_member', '{}', '{}', '{}', 'x')"),
+            [{"e": uuid.uuid4(), "t": tenant, "at": NOW - age} for age in (timedelta(days=400), timedelta(days=300))])
+
+    sweeper.sweep()
+
+    wait_until(lambda: ages_left(db_engine, "members", "audit_log", "occurred_at", tenant) == [300],
+               message="only the record younger than 365 days left")
+
+
 def test_a_table_another_replica_is_sweeping_is_skipped(start_service, db_engine):
     sweeper = get_extension(start_service("notify"), Retention)
     tenant = plant(db_engine, "notify", [timedelta(days=90)] * 3)

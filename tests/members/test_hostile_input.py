@@ -182,12 +182,13 @@ def _valid_writes(college, person_id: str, branch: str) -> list[tuple[str, str, 
     ]
 
 
-def test_no_route_answers_500_to_hostile_input(api):
+def test_no_route_answers_500_to_hostile_input(every_service_api):
     """Every field of a valid write set to each hostile value in turn, every route's path and
     query arguments made hostile: a 4xx or a success, never a 500 (the probe's classes, and
     ones it did not try)."""
     from services.gateway.service import GatewayService
 
+    api = every_service_api  # every route is swept, dues's too
     college = api.new_tenant()
     person = college.add_member("王芳", political_status="probationary")
     branch = college.branch["id"]

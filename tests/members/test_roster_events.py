@@ -127,8 +127,12 @@ def test_officers_change_only_their_own_branch(api):
     stranger = other.add_member("钱伟")
     assert officer.request("PATCH", f"/v1/members/{stranger['id']}", json={"job_title": "x"}).status_code == 404
 
-    # Sending a person to another branch is the sending branch's act; afterwards they are out of reach.
-    moved = officer.ok("POST", f"/v1/members/{in_group['id']}/transfer", json={
+    # A transfer touches both branches: an officer of one sends nobody into the other, naming the
+    # field; the admin does, and afterwards the person is out of the officer's reach.
+    into_b = officer.post(f"/v1/members/{in_group['id']}/transfer", json={
+        "to_org_unit_id": branch_b["id"], "effective_on": "2025-02-01"})
+    assert into_b.status_code == 403 and into_b.json()["details"][0]["field"] == "to_org_unit_id", into_b.text
+    moved = college.admin.ok("POST", f"/v1/members/{in_group['id']}/transfer", json={
         "to_org_unit_id": branch_b["id"], "effective_on": "2025-02-01"})
     assert moved["org_unit_id"] == branch_b["id"]
     assert officer.request("PATCH", f"/v1/members/{in_group['id']}", json={"job_title": "x"}).status_code == 403

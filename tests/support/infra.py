@@ -243,3 +243,14 @@ def gateway(start_service):
 @pytest.fixture
 def api(gateway):
     return Api(gateway)
+
+
+@pytest.fixture
+def every_service_api(start_service):
+    """The gateway with dues too, for the tests that walk every route; small pools, as the
+    database is shared with other test sessions on this machine."""
+    port = free_port()
+    for name in ("members", "activities", "points", "notify", "dues"):
+        start_service(name, DB_POOL_SIZE=3)
+    start_service("gateway", HTTP_PORT=port)
+    return Api(f"http://127.0.0.1:{port}")

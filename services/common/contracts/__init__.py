@@ -18,5 +18,5 @@ from services.common.contracts.base import (  # noqa: F401
 from services.common.contracts.duties import FOUR_DUTIES, Duty  # noqa: F401
 from services.common.contracts.period import PERIOD_PATTERN, Period  # noqa: F401
 from services.common.contracts import (  # noqa: F401  (registration)
-    activities, development, dues, members, notify, pairing, points, transfers,
+    activities, audit, development, dues, members, notify, pairing, points, transfers,
 )

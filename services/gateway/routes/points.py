@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 from services.common.errors import InvalidInput
 from services.gateway.errors import error_response
 from services.gateway.parsing import check_request, int_arg, json_body
+from services.gateway.references import check_references
 from services.gateway.routing import authenticate, route, start_request
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,6 +22,7 @@ def xlsx_route(url: str):
             try:
                 check_request(self.limits, request, params)
                 authenticate(self, request, correlation_id)
+                check_references(self, request, params)
                 filename, encoded = fn(self, request, **params)
             except Exception as exc:
                 return error_response(exc, correlation_id)

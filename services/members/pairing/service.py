@@ -144,6 +144,12 @@ class PairingEndpoints:
     def raise_need(self, payload: dict) -> dict:
         data = validate(schemas.NeedCreate, payload)
         with self.db.transaction() as uow:
+            if data.pairing_id is not None:
+                # The need goes to the pairing's branch: someone outside the pairing records it only
+                # for a branch they manage.
+                pairing = pairings.get_pairing(uow.session, self.caller.tenant_id, data.pairing_id)
+                if str(self.caller.caller_id) not in (pairing["mentor_id"], pairing["target_person_id"]):
+                    self._require_manages(uow, org_unit_id=parse_uuid(pairing["org_unit_id"], "org_unit_id"))
             return needs.raise_need(uow, self.caller.tenant_id, data, self.caller.caller_id, self.caller.is_officer)
 
     @rpc
@@ -168,24 +174,36 @@ class PairingEndpoints:
     @rpc
     def resolve_need(self, need_id, payload: dict) -> dict:
         need_id = parse_uuid(need_id, "need_id")
-        data = validate(schemas.NeedResolve, payload)
         with self.db.transaction() as uow:
+            need = needs.get_need(uow.session, self.caller.tenant_id, need_id)
+            if str(self.caller.caller_id) != need["assignee_id"]:
+                # Besides its assignee, only an officer of the need's own branch resolves it.
+                self._require_manages(uow, org_unit_id=parse_uuid(need["org_unit_id"], "org_unit_id"))
+            data = validate(schemas.NeedResolve, payload)
             return needs.resolve_need(uow, self.caller.tenant_id, need_id, data, self.caller.caller_id,
                                       self.caller.is_officer)
 
     @rpc
     def confirm_need(self, need_id, payload: dict) -> dict:
         need_id = parse_uuid(need_id, "need_id")
-        data = validate(schemas.NeedConfirm, payload or {})
         with self.db.transaction() as uow:
+            self._require_raiser(uow, need_id, "confirm")
+            data = validate(schemas.NeedConfirm, payload or {})
             return needs.confirm_need(uow, self.caller.tenant_id, need_id, data, self.caller.caller_id)
 
     @rpc
     def reopen_need(self, need_id, payload: dict) -> dict:
         need_id = parse_uuid(need_id, "need_id")
-        data = validate(schemas.NeedReopen, payload)
         with self.db.transaction() as uow:
+            self._require_raiser(uow, need_id, "reopen")
+            data = validate(schemas.NeedReopen, payload)
             return needs.reopen_need(uow, self.caller.tenant_id, need_id, data, self.caller.caller_id)
+
+    def _require_raiser(self, uow, need_id, action: str) -> None:
+        # Before the payload is read: someone else learns nothing of what it should hold.
+        need = needs.get_need(uow.session, self.caller.tenant_id, need_id)
+        if str(self.caller.caller_id) != need["raised_by"]:
+            raise Forbidden(f"only the person who raised the need may {action} it")
 
     @rpc
     def branch_needs(self, org_unit_id) -> dict:
