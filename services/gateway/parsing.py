@@ -58,13 +58,21 @@ def _bounded_int(digits: str) -> int:
     return int(digits) if len(digits) <= _MAX_INT_DIGITS else INT64_MAX + 1
 
 
+_BODY_KEY = "gateway.body"
+
+
 def read_body(request) -> bytes:
+    """The body, read once within the limit: the write's fingerprint and the route both read it
+    (a second read of the stream would find it empty)."""
+    if _BODY_KEY in request.environ:
+        return request.environ[_BODY_KEY]
     limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         raise PayloadTooLarge(f"body: larger than {limit} bytes", [{"field": "body", "reason": f"larger than {limit} bytes"}])
     data = request.stream.read(limit + 1) if limit is not None else request.get_data()
     if limit is not None and len(data) > limit:
         raise PayloadTooLarge(f"body: larger than {limit} bytes", [{"field": "body", "reason": f"larger than {limit} bytes"}])
+    request.environ[_BODY_KEY] = data
     return data
 
 

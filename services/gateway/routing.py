@@ -13,10 +13,9 @@ from nameko.web.handlers import http
 from services.common.tenancy import (
     CALLER_KEY, CORRELATION_KEY, IDEMPOTENCY_HEADER, REQUEST_FINGERPRINT_KEY, REQUEST_KEY, TENANT_KEY,
 )
-from services.gateway import request_keys
-from services.gateway.auth import bearer_token
+from services.gateway import auth, request_keys
 from services.gateway.errors import error_response, json_response
-from services.gateway.parsing import check_request, request_correlation_id
+from services.gateway.parsing import check_request, read_body, request_correlation_id
 
 
 def start_request(service, request) -> str:
@@ -28,7 +27,7 @@ def start_request(service, request) -> str:
 
 
 def authenticate(service, request, correlation_id: str) -> None:
-    identity = service.tokens.resolve(bearer_token(request), service.members.authenticate)
+    identity = service.credentials.identify(request, service.members)
     service.caller.bind(tenant_id=identity["tenant_id"], caller_id=identity["person_id"],
                         roles=identity["roles"], correlation_id=correlation_id,
                         managed_units=identity.get("managed_units", ()))
@@ -46,11 +45,11 @@ def identify_write(service, request) -> None:
     if client_key is None:
         data[REQUEST_KEY] = uuid.uuid4().hex
     else:
-        caller = request_keys.caller_scope(data.get(CALLER_KEY), bearer_token(request))
+        caller = request_keys.caller_scope(data.get(CALLER_KEY), auth.request_secret(request))
         data[REQUEST_KEY] = request_keys.request_key(
             data.get(TENANT_KEY), caller, request_keys.checked_key(client_key))
     data[REQUEST_FINGERPRINT_KEY] = request_keys.fingerprint(
-        request.method, request.path, request.query_string, request.get_data(cache=True))
+        request.method, request.path, request.query_string, read_body(request))
 
 
 def route(method: str, url: str, *, status: int = 200, authenticated: bool = True):
@@ -66,7 +65,7 @@ def route(method: str, url: str, *, status: int = 200, authenticated: bool = Tru
                 result = fn(self, request, **params)
             except Exception as exc:
                 return error_response(exc, correlation_id)
-            return json_response(status, result, {"X-Request-ID": correlation_id})
+            return auth.with_cookies(request, json_response(status, result, {"X-Request-ID": correlation_id}))
 
         return http(method, url)(entrypoint)
 

@@ -1,6 +1,6 @@
 """The members service's entrypoints: each checks who calls, validates the payload and hands it
 to the module of its noun (tenants, org_units, people, roles, activists, recognition, access,
-importing); the entrypoints of pairings and needs are mixed in."""
+importing); the entrypoints of pairings and needs, and of sign-in, are mixed in."""
 from __future__ import annotations
 
 import base64
@@ -21,10 +21,11 @@ from services.members import (
 )
 from services.members.gauges import refresh_followups_overdue, refresh_needs_open
 from services.members.importing import files
+from services.members.accounts.service import AccountEndpoints
 from services.members.pairing.service import PairingEndpoints
 
 
-class MembersService(PairingEndpoints):
+class MembersService(PairingEndpoints, AccountEndpoints):
     name = "members"
 
     db = Database(models.metadata)
@@ -54,12 +55,6 @@ class MembersService(PairingEndpoints):
         data = validate(schemas.TenantUpdate, payload)
         with self.db.transaction() as uow:
             return tenants.update_tenant(uow, self.caller.tenant_id, data)
-
-    @rpc
-    def authenticate(self, token: str) -> dict:
-        """Map a bearer token to its tenant, person and roles (called by the gateway)."""
-        with self.db.reader() as session:
-            return access.authenticate(session, str(token))
 
     @rpc
     def create_org_unit(self, payload: dict) -> dict:
