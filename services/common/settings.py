@@ -106,6 +106,8 @@ class Settings:
     delivery_limit: int
     platform_admin_token: str
     credential_secret: str
+    wecom_api_base: str
+    dingtalk_api_base: str
     log_level: str
     log_format: str
     prestart_timeout_seconds: float
@@ -182,6 +184,10 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
         delivery_limit=_int(env, "DELIVERY_LIMIT", 20, 1, 1000),
         platform_admin_token=platform_token,
         credential_secret=credential_secret,
+        # Where members asks WeCom and DingTalk for the user id behind a sign-in code (a test
+        # points them at stand-ins on loopback).
+        wecom_api_base=_require_url(env, "WECOM_API_BASE", "https://qyapi.weixin.qq.com", ("https", "http")),
+        dingtalk_api_base=_require_url(env, "DINGTALK_API_BASE", "https://oapi.dingtalk.com", ("https", "http")),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
         log_format=log_format,
         prestart_timeout_seconds=_float(env, "PRESTART_TIMEOUT_SECONDS", 60.0, 1.0),

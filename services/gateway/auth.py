@@ -23,7 +23,7 @@ import time
 from nameko.extensions import DependencyProvider
 
 from services.common import credentials
-from services.common.errors import Forbidden, Unauthenticated
+from services.common.errors import Forbidden, InvalidInput, Unauthenticated
 from services.common.settings import from_container
 from services.common.tenancy import PLATFORM_ADMIN
 from services.gateway.request_keys import WRITE_METHODS
@@ -32,6 +32,9 @@ SESSION_COOKIE = "__Host-session"
 CREDENTIAL_COOKIE = "__Host-credential"
 CSRF_COOKIE = "__Host-csrf"
 CSRF_HEADER = "X-CSRF-Token"
+# Binds a WeCom or DingTalk sign-in to the browser that started it (OAuth2's state), 10 minutes.
+OAUTH_COOKIE = "__Host-oauth"
+OAUTH_SECONDS = 600
 MAX_CACHED = 10_000
 # Where the answer's Set-Cookie headers wait for `route` (never the context data: that travels
 # with every RPC call).
@@ -125,9 +128,26 @@ class Credentials(DependencyProvider):
         ]
 
 
+    def oauth_state_cookie(self, state: str, tenant: str, provider: str) -> tuple[str, str, dict]:
+        signed = credentials.sign({"state": state, "tenant": tenant, "provider": provider,
+                                   "expires_at": time.time() + OAUTH_SECONDS}, self.key)
+        return OAUTH_COOKIE, signed, {"max_age": OAUTH_SECONDS, "httponly": True}
+
+    def oauth_tenant(self, request, provider: str, state) -> str:
+        """The college a provider's callback belongs to, if it comes back to the browser that started
+        it with the state it was given; otherwise the sign-in is refused (a forged or stale callback)."""
+        started = credentials.verified(request.cookies.get(OAUTH_COOKIE), self.key)
+        if not isinstance(state, str) or started is None or started.get("provider") != provider \
+                or started.get("expires_at", 0) <= time.time() \
+                or not hmac.compare_digest(str(started.get("state")).encode(), state.encode()):
+            raise InvalidInput.field("state", "this sign-in was not started in this browser, or over 10 minutes "
+                                              "ago; start it again")
+        return started["tenant"]
+
+
 def ended_session_cookies() -> list[tuple[str, str, dict]]:
     return [(name, "", {"max_age": 0, "httponly": name != CSRF_COOKIE})
-            for name in (SESSION_COOKIE, CREDENTIAL_COOKIE, CSRF_COOKIE)]
+            for name in (SESSION_COOKIE, CREDENTIAL_COOKIE, CSRF_COOKIE, OAUTH_COOKIE)]
 
 
 def set_cookies(request, cookies) -> None:

@@ -354,3 +354,17 @@ sessions = Table(
     Column("revoked_at", DateTime(timezone=True)),
     Index("ix_sessions_person", "tenant_id", "person_id"),
 )
+
+# Sign-in with WeCom or DingTalk: the college's own app on the provider (a corp id or app key,
+# its secret, and for WeCom the app's agent id). The secret is needed in clear to call the
+# provider; only tenant admins set it and no answer returns it.
+sign_in_providers = Table(
+    "sign_in_providers", metadata,
+    Column("tenant_id", UUID(as_uuid=True), ForeignKey("tenants.id"), primary_key=True),
+    Column("provider", String(16), primary_key=True),
+    Column("client_id", String(128), nullable=False),
+    Column("client_secret", String(256), nullable=False),
+    Column("agent_id", String(64)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("provider IN ('wecom', 'dingtalk')", name="sign_in_providers_provider"),
+)

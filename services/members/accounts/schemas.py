@@ -36,3 +36,20 @@ class InvitationAccept(Strict):
     tenant: str = TenantCode
     code: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
+
+
+class OAuthStart(Strict):
+    tenant: str = TenantCode
+    redirect_uri: str = Field(min_length=1, max_length=500, pattern=r"^https://")
+    state: str = Field(min_length=16, max_length=128)
+
+
+class OAuthSignIn(Strict):
+    tenant: str = TenantCode
+    code: str = Field(min_length=1, max_length=256)
+
+
+class ProviderConfig(Strict):
+    client_id: str = Field(min_length=1, max_length=128)
+    client_secret: str = Field(min_length=1, max_length=256)
+    agent_id: str | None = Field(default=None, min_length=1, max_length=64)

@@ -8,10 +8,12 @@ from services.common.errors import Forbidden, InvalidInput
 from services.common.rpc import rpc
 from services.common.validation import parse_uuid, validate
 from services.members import access, lookups, models
-from services.members.accounts import console, invitations, schemas, sessions, sign_in
+from services.members.accounts import console, invitations, oauth, schemas, sessions, sign_in
 
 
 class AccountEndpoints:
+    provider_apis = oauth.ProviderApis()
+
     # Entrypoints marked claims_request=False keep no answer for an Idempotency-Key
     # (services.common.idempotency): a session's secret or an invitation's codes must not lie in
     # the answers table, and a refused sign-in must commit its failure for the throttle. Each is
@@ -27,6 +29,43 @@ class AccountEndpoints:
         if isinstance(outcome, sign_in.Refusal):
             outcome.raise_it()  # after the commit: the failure is on record for the throttle
         return outcome
+
+    @rpc(claims_request=False)
+    def oauth_authorize_url(self, provider: str, payload: dict) -> dict:
+        """Where to send the browser to sign in with WeCom or DingTalk (the gateway keeps the state)."""
+        chosen = oauth.provider(provider)
+        data = validate(schemas.OAuthStart, payload)
+        with self.db.reader() as session:
+            config = oauth.config_of(session, data.tenant, chosen)
+        return {"authorize_url": oauth.authorize_url(chosen, config, data.redirect_uri, data.state)}
+
+    @rpc(claims_request=False)
+    def oauth_sign_in(self, provider: str, payload: dict, client_address: str) -> dict:
+        """Trade a WeCom or DingTalk sign-in code for a session of the person with that user id."""
+        chosen = oauth.provider(provider)
+        data = validate(schemas.OAuthSignIn, payload)
+        with self.db.reader() as session:
+            config = oauth.config_of(session, data.tenant, chosen)
+        base = self.provider_apis[chosen.name]
+        try:
+            # Outside any transaction: the provider may take seconds, a connection should not wait.
+            found = oauth.user_id(chosen, base, config, data.code)
+            with self.db.transaction() as uow:
+                person_id = oauth.person_for(uow.session, config.tenant, chosen, found)
+                signed_in = sessions.open_session(uow, config.tenant, person_id, chosen.name, str(client_address))
+        except Exception as exc:
+            sign_in.SIGN_INS.labels(chosen.name, "failed").inc()
+            raise exc
+        sign_in.SIGN_INS.labels(chosen.name, "succeeded").inc()
+        return signed_in
+
+    @rpc
+    def configure_sign_in_provider(self, provider: str, payload: dict) -> dict:
+        self.caller.require_admin()
+        chosen = oauth.provider(provider)
+        data = validate(schemas.ProviderConfig, payload)
+        with self.db.transaction() as uow:
+            return oauth.configure(uow, self.caller.tenant_id, chosen, data)
 
     @rpc(claims_request=False)
     def accept_invitation(self, payload: dict) -> dict:

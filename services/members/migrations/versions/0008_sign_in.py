@@ -1,4 +1,4 @@
-"""sign-in: accounts, invitations, sessions, failed attempts; tokens get an id and an expiry
+"""sign-in: accounts, invitations, sessions, failed attempts, WeCom/DingTalk apps; tokens get an id and an expiry
 
 Revision ID: 0008
 Revises: 0007
@@ -61,6 +61,15 @@ def upgrade() -> None:
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index('ix_sessions_person', 'sessions', ['tenant_id', 'person_id'])
+    op.create_table('sign_in_providers',
+    sa.Column('tenant_id', sa.UUID(), sa.ForeignKey('tenants.id'), primary_key=True),
+    sa.Column('provider', sa.String(length=16), primary_key=True),
+    sa.Column('client_id', sa.String(length=128), nullable=False),
+    sa.Column('client_secret', sa.String(length=256), nullable=False),
+    sa.Column('agent_id', sa.String(length=64), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("provider IN ('wecom', 'dingtalk')", name='sign_in_providers_provider'),
+    )
     # Tokens issued before this release get the default lifetime from today, not eternity.
     op.add_column('api_tokens', sa.Column('id', sa.UUID(), server_default=sa.text('gen_random_uuid()'),
                                           nullable=False))
@@ -73,6 +82,7 @@ def downgrade() -> None:
     op.drop_column('api_tokens', 'expires_at')
     op.drop_constraint('api_tokens_id_key', 'api_tokens')
     op.drop_column('api_tokens', 'id')
+    op.drop_table('sign_in_providers')
     op.drop_table('sessions')
     op.drop_table('sign_in_failures')
     op.drop_table('invitations')
