@@ -21,7 +21,7 @@ MAX_REQUEST_BYTES = 1 << 20
 @pytest.fixture
 def gateway(start_service):
     """Every service, the gateway reading at most MAX_REQUEST_BYTES of a body."""
-    for name in ("members", "activities", "points", "notify"):
+    for name in ("members", "activities", "points", "notify", "dues"):
         start_service(name)
     port = free_port()
     start_service("gateway", HTTP_PORT=port, MAX_REQUEST_BYTES=MAX_REQUEST_BYTES)
