@@ -44,14 +44,11 @@ from datetime import datetime  # noqa: E402
 import amqp  # noqa: E402
 import eventlet  # noqa: E402
 import eventlet.queue  # noqa: E402
-import requests  # noqa: E402
 from kombu import Connection, Exchange, Queue  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from services import registry  # noqa: E402
-from services.common import migrations  # noqa: E402
-from services.common.settings import load  # noqa: E402
-from tests.support.infra import PG_ADMIN_URL, RABBIT_API, RABBIT_AUTH, Api, free_port, service_env  # noqa: E402
+from benchmarks.scratch import scratch_servers  # noqa: E402
+from tests.support.infra import Api, free_port  # noqa: E402
 from tests.support.processes import SERVICES, SystemProcesses  # noqa: E402
 
 # Messages per activity on the way to the inbox. The load is org_life (a branch meeting), whose
@@ -333,17 +330,11 @@ def main() -> None:
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
 
-    suffix = uuid.uuid4().hex[:8]
-    db_name, vhost = f"bench_tput_{suffix}", f"bench-tput-{suffix}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-    requests.put(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10).raise_for_status()
-    requests.put(f"{RABBIT_API}/permissions/{vhost}/guest", auth=RABBIT_AUTH, timeout=10,
-                 json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-    database_url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{db_name}"
-    amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    env = service_env(database_url, amqp_uri, LOG_LEVEL="WARNING", **dict(kv.split("=", 1) for kv in args.env))
+    with scratch_servers("tput", **dict(kv.split("=", 1) for kv in args.env)) as scratch:
+        run(args, rates, *scratch)
+
+
+def run(args, rates, env: dict, database_url: str, amqp_uri: str, vhost: str) -> None:
     system = SystemProcesses(env, free_port(), {n: free_port() for n in SERVICES}, Path(tempfile.mkdtemp()))
     engine = create_engine(database_url, pool_size=2)
     try:
@@ -358,14 +349,12 @@ def main() -> None:
         raw = min(ceiling["batched"], ceiling["consumed"])
         print(f"  raw ceiling (slower of batched publish and consume): {raw:.0f} msg/s", flush=True)
 
-        for service in registry.WITH_DATABASE:
-            migrations.upgrade(load(service, env))
         system.start_all()
         api = Api(system.gateway_url)
         college = api.new_tenant()
         member_ids = [college.add_member(f"成员{i:04d}")["id"] for i in range(args.members)]
         client = Client(system.gateway_port, college.admin.token)
-        # Warm up the path (token cache, connections, first queries) so step one is not a cold start.
+        # Warm up the path (credentials, connections, first queries) so step one is not a cold start.
         warm = run_step(client, member_ids, 20, 1, args.clients)
         drain(engine, list(warm["accepted"]), 30)
 
@@ -426,9 +415,6 @@ def main() -> None:
     finally:
         system.stop_all()
         engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-        requests.delete(f"{RABBIT_API}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=30)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ import eventlet
 from kombu.pools import producers
 from kombu import Connection
 from nameko.containers import WorkerContext  # noqa: F401  (documented type of worker_ctx)
-from nameko.events import EventHandler, SERVICE_POOL
+from nameko.events import BROADCAST, EventHandler, SERVICE_POOL
 from nameko.exceptions import ContainerBeingKilled
 
 from services.common import metrics, topology
@@ -280,6 +280,53 @@ class BatchEventHandler(ReliableEventHandler):
     def handle_single_result(self, message, worker_ctx, result=None, exc_info=None):
         self.handle_message_processed(message, None if exc_info else result > 0, exc_info)
         return result, exc_info
+
+
+class BroadcastEventHandler(EventHandler):
+    """Every process of the service gets its own copy of each event, for state it keeps in memory
+    (the gateway's list of stale credentials): nameko's BROADCAST handler type, an exclusive queue
+    per container that RabbitMQ deletes with its connection.
+
+        <source>.events --event_type--+--> [queue of process 1] -> handler
+                                      +--> [queue of process 2] -> handler
+
+    Delivery guarantee: at most once per process, and only while it runs. That is the point:
+    such a handler must not need what it missed, because a process that starts again starts
+    from nothing (the gateway then renews every credential issued before it started). Hence no
+    retries and no dead-letter queue: an event breaking its contract is logged and dropped.
+    Not a row of services/subscriptions.py, which lists the durable work queues.
+    """
+
+    queue_consumer = SurvivingQueueConsumer()
+
+    def __init__(self, contract: type[Event], **kwargs):
+        self.contract = contract
+        super().__init__(contract.source, contract.event_type, handler_type=BROADCAST, reliable_delivery=False,
+                         **kwargs)
+
+    def handle_message(self, body, message):
+        try:
+            event = parse_event(self.contract, body)
+        except ContractViolation as exc:
+            log.error("dropped a %s broadcast breaking its contract: %s", self.event_type, exc)
+            self.queue_consumer.ack_message(message)
+            return
+        try:
+            self.container.spawn_worker(self, (event,), {}, context_data=self.unpack_message_headers(message),
+                                        handle_result=partial(self.handle_result, message))
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        outcome = "processed" if exc_info is None else "failed"
+        metrics.EVENTS_CONSUMED.labels(self.container.service_name, self.event_type, outcome).inc()
+        self.queue_consumer.ack_message(message)
+
+
+def broadcast(contract: type[Event]):
+    """Decorate a service method as a per-process consumer of `contract` events (see
+    `BroadcastEventHandler`)."""
+    return BroadcastEventHandler.decorator(contract)
 
 
 def handles(contract: type[Event], batch: bool = False, **kwargs):

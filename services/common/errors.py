@@ -105,6 +105,18 @@ class Unauthenticated(DomainError):
 
 
 @deserialize_to_instance
+class TooManyAttempts(DomainError):
+    """Too many failed attempts: locked for `retry_after` seconds, after which it ends by itself."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int = 60):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.args = (message, retry_after)
+
+
+@deserialize_to_instance
 class Conflict(DomainError):
     """The request contradicts current state (duplicate key, illegal status jump, ...)."""
 

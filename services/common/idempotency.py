@@ -82,7 +82,8 @@ _claims: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 def claim_for(worker_ctx) -> Claim | None:
     """The claim a transaction opened now should make, or None for a plain transaction: the worker
     is not a write RPC with a request key, or an earlier transaction of it already claimed."""
-    if not isinstance(worker_ctx.entrypoint, OncePerRequestRpc) or worker_ctx in _claims:
+    entrypoint = worker_ctx.entrypoint
+    if not isinstance(entrypoint, OncePerRequestRpc) or not entrypoint.claims_request or worker_ctx in _claims:
         return None
     request_id = worker_ctx.context_data.get(REQUEST_KEY)
     if not request_id:
@@ -127,7 +128,11 @@ class OncePerRequestRpc(Rpc):
     `Rpc.decorator` drops keyword arguments when used bare (`@rpc`), so they are defaults here.
     """
 
-    def __init__(self, expected_exceptions=(), **kwargs):
+    def __init__(self, expected_exceptions=(), claims_request: bool = True, **kwargs):
+        # `claims_request=False`: plain transactions, for the few writes whose answer must never be
+        # kept (a fresh session secret) or whose refusal must commit (a failed sign-in feeds the
+        # throttle); each is safe to repeat or refuses to by its own state.
+        self.claims_request = claims_request
         if not isinstance(expected_exceptions, tuple):
             expected_exceptions = (expected_exceptions,)
         super().__init__(expected_exceptions=expected_exceptions + (DomainError, Replayed), **kwargs)

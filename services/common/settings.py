@@ -105,6 +105,9 @@ class Settings:
     retry_delays_ms: tuple[int, ...]
     delivery_limit: int
     platform_admin_token: str
+    credential_secret: str
+    wecom_api_base: str
+    dingtalk_api_base: str
     log_level: str
     log_format: str
     prestart_timeout_seconds: float
@@ -145,6 +148,12 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
     platform_token = env.get("PLATFORM_ADMIN_TOKEN", "")
     if service == "gateway" and len(platform_token) < 16:
         raise ConfigError("PLATFORM_ADMIN_TOKEN: required by the gateway, at least 16 characters")
+    # The gateway signs session credentials with a key from this secret; every replica must share
+    # it. Unset: derived from PLATFORM_ADMIN_TOKEN (shared by the replicas already), so a
+    # deployment works as it is and may still give sessions a secret of their own to rotate.
+    credential_secret = env.get("CREDENTIAL_SECRET") or platform_token
+    if service == "gateway" and env.get("CREDENTIAL_SECRET") and len(credential_secret) < 32:
+        raise ConfigError("CREDENTIAL_SECRET: at least 32 characters")
     log_format = env.get("LOG_FORMAT", "json")
     if log_format not in ("json", "text"):
         raise ConfigError(f"LOG_FORMAT: expected json or text, got {log_format!r}")
@@ -175,6 +184,11 @@ def load(service: str, env: Mapping[str, str] | None = None) -> Settings:
         retry_delays_ms=_delays(env, "RETRY_DELAYS_MS", "1000,5000,30000"),
         delivery_limit=_int(env, "DELIVERY_LIMIT", 20, 1, 1000),
         platform_admin_token=platform_token,
+        credential_secret=credential_secret,
+        # Where members asks WeCom and DingTalk for the user id behind a sign-in code (a test
+        # points them at stand-ins on loopback).
+        wecom_api_base=_require_url(env, "WECOM_API_BASE", "https://qyapi.weixin.qq.com", ("https", "http")),
+        dingtalk_api_base=_require_url(env, "DINGTALK_API_BASE", "https://oapi.dingtalk.com", ("https", "http")),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
         log_format=log_format,
         prestart_timeout_seconds=_float(env, "PRESTART_TIMEOUT_SECONDS", 60.0, 1.0),

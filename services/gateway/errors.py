@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response
 
 from services.common.connections import unreachable_dependency
 from services.common.errors import (
-    Conflict, DomainError, Forbidden, InvalidInput, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthenticated,
-    clip,
+    Conflict, DomainError, Forbidden, InvalidInput, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyAttempts,
+    Unauthenticated, clip,
 )
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,7 @@ STATUS = {
     NotFound: 404,
     Conflict: 409,
     PayloadTooLarge: 413,
+    TooManyAttempts: 429,
     ServiceUnavailable: 503,
 }
 
@@ -39,6 +40,8 @@ def error_response(exc: Exception, correlation_id: str) -> Response:
                 headers["WWW-Authenticate"] = 'Bearer realm="branch-rhythm"'
             if status == 503:
                 headers["Retry-After"] = "5"
+            if status == 429:
+                headers["Retry-After"] = str(exc.retry_after)
             return json_response(status, exc.as_dict(), headers)
     if isinstance(exc, DomainError):
         return json_response(422, exc.as_dict(), headers)

@@ -15,8 +15,7 @@ from services.common.tenancy import (
     CALLER_KEY, CORRELATION_KEY, CREDENTIAL_KEY, IDEMPOTENCY_HEADER, REQUEST_FINGERPRINT_KEY, REQUEST_KEY, ROUTE_KEY,
     TENANT_KEY,
 )
-from services.gateway import request_keys
-from services.gateway.auth import bearer_token
+from services.gateway import auth, request_keys
 from services.gateway.errors import error_response, json_response
 from services.gateway.parsing import check_request, read_body, request_correlation_id
 from services.gateway.references import check_references
@@ -31,13 +30,15 @@ def start_request(service, request) -> str:
 
 
 def authenticate(service, request, correlation_id: str) -> None:
-    token = bearer_token(request)
-    identity = service.tokens.resolve(token, service.members.authenticate)
+    identity = service.credentials.identify(request, service.members)
     service.caller.bind(tenant_id=identity["tenant_id"], caller_id=identity["person_id"],
                         roles=identity["roles"], correlation_id=correlation_id,
                         managed_units=identity.get("managed_units", ()))
-    # For the audit record of a write: which credential acted, never the credential itself.
-    service.caller.data[CREDENTIAL_KEY] = "token:" + hashlib.sha256(token.encode()).hexdigest()[:16]
+    # For the audit record of a write: which credential acted (a token's or a session's id, or a
+    # hash), never the credential itself.
+    kind = "token" if "Authorization" in request.headers else "session"
+    service.caller.data[CREDENTIAL_KEY] = f"{kind}:" + str(identity.get("sid") or hashlib.sha256(
+        auth.request_secret(request).encode()).hexdigest()[:16])
 
 
 def identify_write(service, request) -> None:
@@ -52,7 +53,7 @@ def identify_write(service, request) -> None:
     if client_key is None:
         data[REQUEST_KEY] = uuid.uuid4().hex
     else:
-        caller = request_keys.caller_scope(data.get(CALLER_KEY), bearer_token(request))
+        caller = request_keys.caller_scope(data.get(CALLER_KEY), auth.request_secret(request))
         data[REQUEST_KEY] = request_keys.request_key(
             data.get(TENANT_KEY), caller, request_keys.checked_key(client_key))
     data[REQUEST_FINGERPRINT_KEY] = request_keys.fingerprint(
@@ -74,7 +75,7 @@ def route(method: str, url: str, *, status: int = 200, authenticated: bool = Tru
                 result = fn(self, request, **params)
             except Exception as exc:
                 return error_response(exc, correlation_id)
-            return json_response(status, result, {"X-Request-ID": correlation_id})
+            return auth.with_cookies(request, json_response(status, result, {"X-Request-ID": correlation_id}))
 
         return http(method, url)(entrypoint)
 

@@ -10,7 +10,9 @@ from services.common.logs import LogContext
 from services.common.metrics import EntrypointMetrics
 from services.common.rpc import RpcClient
 from services.common.tenancy import CallerContext
-from services.gateway.auth import TokenCache
+from services.common.consuming import broadcast
+from services.common.contracts.members import CredentialsRevoked
+from services.gateway.auth import Credentials
 from services.gateway.errors import json_response
 from services.gateway.parsing import RequestLimits
 from services.gateway.routes.activities import ActivitiesRoutes
@@ -22,11 +24,12 @@ from services.gateway.routes.members import MembersRoutes
 from services.gateway.routes.notify import NotifyRoutes
 from services.gateway.routes.pairing import PairingRoutes
 from services.gateway.routes.points import PointsRoutes
+from services.gateway.routes.sign_in import SignInRoutes
 from services.gateway.routes.transfers import TransferRoutes
 
 
 class GatewayService(MembersRoutes, ActivitiesRoutes, MeetingsRoutes, PointsRoutes, NotifyRoutes, PairingRoutes, DuesRoutes,
-                     DevelopmentRoutes, TransferRoutes, AuditRoutes):
+                     DevelopmentRoutes, TransferRoutes, AuditRoutes, SignInRoutes):
     name = "gateway"
 
     members = RpcClient("members")
@@ -35,7 +38,7 @@ class GatewayService(MembersRoutes, ActivitiesRoutes, MeetingsRoutes, PointsRout
     notify = RpcClient("notify")
     dues = RpcClient("dues")
     caller = CallerContext()
-    tokens = TokenCache()
+    credentials = Credentials()
     metrics = EntrypointMetrics()
     log_context = LogContext()
     limits = RequestLimits()
@@ -43,3 +46,8 @@ class GatewayService(MembersRoutes, ActivitiesRoutes, MeetingsRoutes, PointsRout
     @http("GET", "/health")
     def health(self, request):
         return json_response(200, {"status": "ok"})
+
+    @broadcast(CredentialsRevoked)
+    def on_credentials_revoked(self, event: CredentialsRevoked) -> None:
+        """Each gateway process keeps its own list of stale credentials (see services.gateway.auth)."""
+        self.credentials.note_revoked(event)

@@ -1,33 +1,37 @@
-"""Who may do what: API tokens, the caller a token stands for, and the units an officer manages."""
+"""Who may do what: API tokens and the units an officer manages (credentials: services.members.accounts)."""
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 
 from services.common.db import UnitOfWork
-from services.common.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
-from services.common.tenancy import CALLER_KEY, ROLES_KEY, Caller
+from services.common.errors import Forbidden, InvalidInput, NotFound
+from services.common.tenancy import Caller
 from services.members import lookups, models, schemas
+from services.members.accounts.rules import token_lifetime
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(uow: UnitOfWork, tenant_id, person_id, roles, label) -> str:
-    """A new bearer token; only its hash is stored, so the caller sees it this once."""
+def issue_token(uow: UnitOfWork, tenant_id, person_id, roles, label, expires_in_days: int | None = None) -> str:
+    """A new bearer token; only its hash is stored, so the caller sees it this once. It ends after
+    `expires_in_days` (default TOKEN_DEFAULT_DAYS)."""
     token = secrets.token_urlsafe(32)
     uow.session.execute(models.api_tokens.insert().values(
         token_hash=hash_token(token), tenant_id=tenant_id, person_id=person_id, roles=sorted(set(roles)), label=label,
+        expires_at=datetime.now(timezone.utc) + token_lifetime(expires_in_days),
     ))
     return token
 
 
 def issue_member_token(uow: UnitOfWork, tenant_id, member_id, data: schemas.TokenCreate) -> dict:
     lookups.person(uow.session, tenant_id, member_id)
-    token = issue_token(uow, tenant_id, member_id, data.roles, data.label)
+    token = issue_token(uow, tenant_id, member_id, data.roles, data.label, data.expires_in_days)
     return {"token": token, "member_id": str(member_id), "roles": sorted(set(data.roles))}
 
 
@@ -43,24 +47,8 @@ def issue_tenant_token(uow: UnitOfWork, tenant_id, member_id, data: schemas.Toke
     # records: without a person only the tenant-wide role means anything.
     if set(data.roles) != {"tenant_admin"}:
         raise InvalidInput.field("role", "a token without --member can only carry tenant_admin")
-    token = issue_token(uow, tenant_id, None, data.roles, data.label)
+    token = issue_token(uow, tenant_id, None, data.roles, data.label, data.expires_in_days)
     return {"token": token, "member_id": None, "roles": sorted(set(data.roles))}
-
-
-def authenticate(session, token: str) -> dict:
-    row = session.execute(
-        select(models.api_tokens.c.tenant_id, models.api_tokens.c.person_id, models.api_tokens.c.roles)
-        .where(models.api_tokens.c.token_hash == hash_token(token), models.api_tokens.c.revoked_at.is_(None))
-    ).first()
-    if row is None:
-        raise Unauthenticated("unknown or revoked token")
-    person_id = str(row.person_id) if row.person_id else None
-    caller = Caller({CALLER_KEY: person_id, ROLES_KEY: list(row.roles)})
-    # Admins manage the whole tenant and members nothing; an officer's units travel with every
-    # call the request makes, so the other services scope their changes the way members does.
-    units = managed_units(session, row.tenant_id, caller) if caller.is_officer and not caller.is_admin else set()
-    return {"tenant_id": str(row.tenant_id), "person_id": person_id, "roles": list(row.roles),
-            "managed_units": sorted(str(unit) for unit in units)}
 
 
 # -- who may change what -------------------------------------------------------------------

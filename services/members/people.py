@@ -16,6 +16,7 @@ from services.common.contracts.members import (
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.members import activists, lookups, models, roles, schemas
+from services.members.accounts import sessions
 from services.members.development import records as development_records
 from services.members.pairing import pairings
 
@@ -242,4 +243,6 @@ def leave(uow: UnitOfWork, tenant_id, member_id, data: schemas.LeaveCreate) -> d
                            left_on=data.left_on, reason=data.reason))
     # Otherwise the overdue scan would keep asking a mentor who is gone for contacts.
     pairings.end_for_leaver(uow, tenant_id, member_id, data.left_on)
+    # Someone who has left signs in no more: every session and token ends with the departure.
+    sessions.revoke_everything(uow, tenant_id, member_id, "left")
     return member_dict(updated)

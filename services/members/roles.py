@@ -9,6 +9,7 @@ from services.common.contracts.members import RoleAssigned
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import InvalidInput, NotFound
 from services.members import lookups, models, schemas, statuses
+from services.members.accounts import sessions
 
 
 def assign_role(uow: UnitOfWork, tenant_id, member_id, data: schemas.RoleAssign) -> dict:
@@ -21,8 +22,12 @@ def assign_role(uow: UnitOfWork, tenant_id, member_id, data: schemas.RoleAssign)
         raise InvalidInput.field("member_id", "branch roles are held by Party members (probationary or full)")
     r = models.role_assignments
     # One holder per role and unit: the previous holder's term ends when the new one starts.
-    uow.session.execute(r.update().where(r.c.tenant_id == tenant_id, r.c.org_unit_id == data.org_unit_id,
-                                         r.c.role == data.role, r.c.ended_on.is_(None)).values(ended_on=data.started_on))
+    replaced = uow.session.execute(
+        r.update().where(r.c.tenant_id == tenant_id, r.c.org_unit_id == data.org_unit_id, r.c.role == data.role,
+                         r.c.ended_on.is_(None)).values(ended_on=data.started_on).returning(r.c.person_id)).scalars()
+    # Credentials carry roles: the new holder's and the previous holder's are renewed at once.
+    for holder in {*replaced, member_id}:
+        sessions.roles_changed(uow, tenant_id, holder)
     role_id = new_id()
     uow.session.execute(r.insert().values(id=role_id, tenant_id=tenant_id, person_id=member_id,
                                           org_unit_id=data.org_unit_id, role=data.role, started_on=data.started_on))
@@ -49,11 +54,14 @@ def end_roles(uow: UnitOfWork, tenant_id, member_id, on: date, org_unit_id=None)
     where = [r.c.tenant_id == tenant_id, r.c.person_id == member_id, r.c.ended_on.is_(None)]
     if org_unit_id is not None:
         where.append(r.c.org_unit_id == org_unit_id)
-    uow.session.execute(r.update().where(*where).values(ended_on=on))
+    if uow.session.execute(r.update().where(*where).values(ended_on=on)).rowcount:
+        sessions.roles_changed(uow, tenant_id, member_id)
 
 
 def end_unit_roles(uow: UnitOfWork, tenant_id, org_unit_id, on: date) -> None:
     """A closed unit has no officers any more."""
     r = models.role_assignments
-    uow.session.execute(r.update().where(r.c.tenant_id == tenant_id, r.c.org_unit_id == org_unit_id,
-                                         r.c.ended_on.is_(None)).values(ended_on=on))
+    ended = uow.session.execute(r.update().where(r.c.tenant_id == tenant_id, r.c.org_unit_id == org_unit_id,
+                                                 r.c.ended_on.is_(None)).values(ended_on=on).returning(r.c.person_id))
+    for holder in set(ended.scalars()):
+        sessions.roles_changed(uow, tenant_id, holder)

@@ -189,6 +189,8 @@ class TokenCreate(Strict):
     roles: list[Literal["tenant_admin", "secretary", "organising_officer", "publicity_officer",
                         "discipline_officer", "group_leader", "member"]] = Field(default_factory=lambda: ["member"],
                                                                                    min_length=1)
+    # Tokens end: 90 days unless asked otherwise (services.members.accounts.rules).
+    expires_in_days: int | None = Field(default=None, ge=1, le=365)
 
 
 class PioneerPostCreate(Strict):

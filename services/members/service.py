@@ -1,6 +1,6 @@
 """The members service's entrypoints: each checks who calls, validates the payload and hands it
 to the module of its noun (tenants, org_units, people, roles, activists, recognition, access,
-importing); the entrypoints of pairings and needs are mixed in."""
+importing); the entrypoints of pairings and needs, and of sign-in, are mixed in."""
 from __future__ import annotations
 
 import base64
@@ -24,12 +24,13 @@ from services.members import (
 )
 from services.members.gauges import refresh_followups_overdue, refresh_needs_open
 from services.members.importing import files
+from services.members.accounts.service import AccountEndpoints
 from services.members.development.service import DevelopmentEndpoints
 from services.members.pairing.service import PairingEndpoints
 from services.members.transfers.service import TransferEndpoints
 
 
-class MembersService(PairingEndpoints, DevelopmentEndpoints, TransferEndpoints):
+class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, TransferEndpoints):
     name = "members"
     # The things of members a request may name by id, beside people and org units.
     owned_things = {"pairing_id": models.pairings, "need_id": models.needs, "post_id": models.pioneer_posts,
@@ -62,12 +63,6 @@ class MembersService(PairingEndpoints, DevelopmentEndpoints, TransferEndpoints):
         data = validate(schemas.TenantUpdate, payload)
         with self.db.transaction() as uow:
             return tenants.update_tenant(uow, self.caller.tenant_id, data)
-
-    @rpc
-    def authenticate(self, token: str) -> dict:
-        """Map a bearer token to its tenant, person and roles (called by the gateway)."""
-        with self.db.reader() as session:
-            return access.authenticate(session, str(token))
 
     @rpc
     def resolve_references(self, references: list) -> dict:

@@ -154,3 +154,19 @@ class CommitmentReviewed(Event):
     result: CommitmentResult
     reviewed_on: IsoDate
     reviewer_id: uuid.UUID | None = None
+
+
+class CredentialsRevoked(Event):
+    """Credentials issued before `issued_before` must be renewed: of the sessions or tokens in
+    `sids`, or when `sids` is empty of everything of `member_id`. Renewal is refused when the
+    session or token itself ended (sign-out, revoke, the person left); after a change of roles
+    it hands out the new ones. Consumed by every gateway process (a broadcast, not a work queue),
+    each into its own memory; nothing durable depends on it, so no consumer queue is declared."""
+
+    source = "members"
+    event_type = "credentials_revoked"
+
+    member_id: uuid.UUID | None = None
+    sids: list[str] = Field(default_factory=list, max_length=10_000)
+    issued_before: float
+    reason: Literal["signed_out", "revoked", "left", "roles_changed", "password_changed"]
