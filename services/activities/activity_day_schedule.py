@@ -105,3 +105,18 @@ class ActivitiesRoster(common_roster.RosterReadModel):
 
 
 ROSTER_HANDLERS = ActivitiesRoster(models.roster, models.org_units, models.tenants)
+
+
+def missing(session, tenant_id, months: list[str]) -> list[dict]:
+    """The board: each open branch with a month of `months` that has no activity day, and which."""
+    ou, m = models.org_units, models.meetings
+    branches = session.execute(select(ou.c.org_unit_id, ou.c.name).where(
+        ou.c.tenant_id == tenant_id, ou.c.kind == "branch", ou.c.closed.is_(False)).order_by(ou.c.name)).all()
+    held = {tuple(row) for row in session.execute(select(m.c.org_unit_id, m.c.period).where(
+        m.c.tenant_id == tenant_id, m.c.kind == "activity_day", m.c.period.in_(months)))}
+    board = []
+    for branch_id, name in branches:
+        gaps = [period for period in months if (branch_id, period) not in held]
+        if gaps:
+            board.append({"org_unit_id": str(branch_id), "name": name, "periods_without_day": gaps})
+    return board
