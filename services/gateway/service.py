@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from nameko.web.handlers import http
 
-from services.common.logs import LogContext
-from services.common.metrics import EntrypointMetrics
 from services.common.rpc import RpcClient
-from services.common.tenancy import CallerContext
+from services.common.service import ServiceBase
 from services.gateway.auth import TokenCache
 from services.gateway.errors import json_response
 from services.gateway.parsing import RequestLimits
@@ -22,7 +20,9 @@ from services.gateway.routes.pairing import PairingRoutes
 from services.gateway.routes.points import PointsRoutes
 
 
-class GatewayService(MembersRoutes, ActivitiesRoutes, MeetingsRoutes, PointsRoutes, NotifyRoutes, PairingRoutes, DuesRoutes):
+class GatewayService(
+    MembersRoutes, ActivitiesRoutes, MeetingsRoutes, PointsRoutes, NotifyRoutes, PairingRoutes, DuesRoutes, ServiceBase,
+):
     name = "gateway"
 
     members = RpcClient("members")
@@ -30,10 +30,7 @@ class GatewayService(MembersRoutes, ActivitiesRoutes, MeetingsRoutes, PointsRout
     points = RpcClient("points")
     notify = RpcClient("notify")
     dues = RpcClient("dues")
-    caller = CallerContext()
     tokens = TokenCache()
-    metrics = EntrypointMetrics()
-    log_context = LogContext()
     limits = RequestLimits()
 
     @http("GET", "/health")

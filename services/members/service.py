@@ -9,12 +9,11 @@ import binascii
 from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput
 from services.common.gauges import BusinessGauges
-from services.common.logs import LogContext
-from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
 from services.common.retention import Retention
 from services.common.rpc import rpc
-from services.common.tenancy import PLATFORM_ADMIN, CallerContext
+from services.common.service import ServiceBase
+from services.common.tenancy import PLATFORM_ADMIN
 from services.common.validation import parse_uuid, validate
 from services.members import (
     access, activists, importing, models, org_units, people, recognition, roles, schemas, tenants,
@@ -24,16 +23,13 @@ from services.members.importing import files
 from services.members.pairing.service import PairingEndpoints
 
 
-class MembersService(PairingEndpoints):
+class MembersService(PairingEndpoints, ServiceBase):
     name = "members"
 
     db = Database(models.metadata)
     retention = Retention(models.metadata)
     relay = OutboxRelay(models.metadata)
-    caller = CallerContext()
-    metrics = EntrypointMetrics()
     gauges = BusinessGauges(refresh_followups_overdue, refresh_needs_open)
-    log_context = LogContext()
 
     @rpc
     def create_tenant(self, payload: dict) -> dict:
