@@ -4,11 +4,11 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from services.common.validation import IsoDate, IsoMoment, IsoWallTime
+from services.common.validation import IsoDate, IsoMoment, IsoWallTime, TimeZoneName
 
 
 def _evidence_references(value: list[str]) -> list[str]:
@@ -93,18 +93,7 @@ class ScheduleDays(_Input):
     org_unit_id: uuid.UUID
     year: int = Field(ge=2000, le=2100)
     # None: the tenant's own time zone, as the members service announced it.
-    timezone: str | None = Field(default=None, min_length=1, max_length=64)
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("unknown IANA time zone") from None
-        return value
+    timezone: TimeZoneName | None = Field(default=None, min_length=1, max_length=64)
 
 
 class MoveDay(_Input):

@@ -18,21 +18,19 @@ from services.common.errors import Forbidden, InvalidInput
 from services.common.contracts import Period
 from services.common.contracts.period import month_or_year
 from services.common.gauges import BusinessGauges
-from services.common.logs import LogContext
-from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
 from services.common.references import ResolvesReferences
 from services.common.retention import Retention
 from services.common.roster import RosterFollower
 from services.common.rpc import RpcClient, rpc
-from services.common.tenancy import CallerContext
+from services.common.service import ServiceBase
 from services.common.validation import parse_uuid, validate
 
 
 log = logging.getLogger(__name__)
 
 
-class ActivitiesService(ResolvesReferences, RosterFollower):
+class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
     name = "activities"
     # The things a request may name by id (services.common.references); an activity day is a meeting.
     owned_things = {"activity_id": models.activities, "day_id": models.meetings, "meeting_id": models.meetings}
@@ -41,11 +39,8 @@ class ActivitiesService(ResolvesReferences, RosterFollower):
     db = Database(models.metadata)
     retention = Retention(models.metadata)
     relay = OutboxRelay(models.metadata)
-    caller = CallerContext()
     members = RpcClient("members")
-    metrics = EntrypointMetrics()
     gauges = BusinessGauges(refresh_four_duties)
-    log_context = LogContext()
     # Read once when the service starts, so a bad value stops it at once, naming the variable.
     check_in_window = meeting_rules.CheckInWindow.from_env()
 

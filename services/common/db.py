@@ -26,8 +26,8 @@ from typing import Callable, Iterator, TypeVar
 from kombu.utils import json as kombu_json
 from nameko.extensions import DependencyProvider
 from sqlalchemy import (
-    BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, create_engine, event, func, select,
-    text,
+    BigInteger, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text, create_engine, event, func,
+    select, text,
 )
 from sqlalchemy.dialects.postgresql import JSON, JSONB, UUID, insert
 from sqlalchemy.engine import Engine
@@ -94,6 +94,20 @@ def handled_requests_table(metadata: MetaData) -> Table:
         Column("fingerprint", String(64)),
         Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now(), index=True),
     )
+
+
+def effective_version_columns() -> list[Column]:
+    """The columns of configuration versioned by effective date (points's rule sets, dues's rate
+    tables): each change is a new numbered version that applies from a date on, kept whole as a
+    JSON body with who stored it and when, so a past month is always judged by the rules of its
+    day. Fresh columns on every call: a Column belongs to one table."""
+    return [
+        Column("version", Integer, nullable=False),
+        Column("effective_from", Date, nullable=False),
+        Column("body", JSONB, nullable=False),
+        Column("created_by", UUID(as_uuid=True)),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ]
 
 
 def notify_channel(schema: str) -> str:

@@ -12,8 +12,9 @@ import re
 import uuid
 from datetime import date, datetime
 from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ValidationError
 
 from services.common.errors import InvalidInput, clip
 
@@ -152,6 +153,20 @@ def strict_wall_time(value) -> datetime:
 
 # A planned time: with an offset, or the tenant's wall-clock time.
 IsoWallTime = Annotated[datetime, BeforeValidator(strict_wall_time)]
+
+
+def known_time_zone(value: str) -> str:
+    """An IANA zone name this machine's zone database knows, so that no tenant or schedule
+    stores a zone that fails only later, when a day is worked out in it."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown time zone (use an IANA name such as Asia/Shanghai)") from None
+    return value
+
+
+# A tenant's or a schedule's time zone, by name.
+TimeZoneName = Annotated[str, AfterValidator(known_time_zone)]
 
 
 def parse_date(value, field: str) -> date:

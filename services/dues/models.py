@@ -6,10 +6,12 @@ from sqlalchemy import (
     BigInteger, Column, Date, DateTime, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table,
     UniqueConstraint, func,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import UUID
 
 from services.common import roster
-from services.common.db import handled_requests_table, outbox_table, processed_events_table
+from services.common.db import (
+    effective_version_columns, handled_requests_table, outbox_table, processed_events_table,
+)
 
 metadata = MetaData()
 
@@ -18,11 +20,7 @@ rate_tables = Table(
     "rate_tables", metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("tenant_id", UUID(as_uuid=True), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("effective_from", Date, nullable=False),
-    Column("body", JSONB, nullable=False),
-    Column("created_by", UUID(as_uuid=True)),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    *effective_version_columns(),
     UniqueConstraint("tenant_id", "version", name="uq_rate_tables_version"),
     UniqueConstraint("tenant_id", "effective_from", name="uq_rate_tables_effective"),
 )

@@ -15,14 +15,12 @@ from nameko.timer import timer
 from services.common.contracts.period import Period, month_or_year
 from services.common.db import Database
 from services.common.errors import InvalidInput
-from services.common.logs import LogContext
-from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
 from services.common.references import ResolvesReferences
 from services.common.retention import Retention
 from services.common.roster import RosterFollower
 from services.common.rpc import rpc
-from services.common.tenancy import CallerContext
+from services.common.service import ServiceBase
 from services.common.validation import parse_date, parse_uuid, validate
 from services.dues import (
     arrears, assessments, bases, models, payments, rate_tables, read_model, reports, schedule, schemas,
@@ -38,7 +36,7 @@ def _content(encoded: str) -> bytes:
         raise InvalidInput.field("content_base64", "not valid base64") from None
 
 
-class DuesService(ResolvesReferences, RosterFollower):
+class DuesService(ResolvesReferences, RosterFollower, ServiceBase):
     name = "dues"
     # The things a request may name by id (services.common.references).
     owned_things = {"payment_id": models.payments}
@@ -47,9 +45,6 @@ class DuesService(ResolvesReferences, RosterFollower):
     db = Database(models.metadata)
     retention = Retention(models.metadata)
     relay = OutboxRelay(models.metadata)
-    caller = CallerContext()
-    metrics = EntrypointMetrics()
-    log_context = LogContext()
 
     def _manages_member(self, session, member_id) -> None:
         """404 for a member not of this tenant, then 403 unless the caller manages their unit."""

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from nameko.web.handlers import http
 
-from services.common.logs import LogContext
-from services.common.metrics import EntrypointMetrics
 from services.common.rpc import RpcClient
-from services.common.tenancy import CallerContext
 from services.common.consuming import broadcast
 from services.common.contracts.members import CredentialsRevoked
+from services.common.service import ServiceBase
 from services.gateway.auth import Credentials
 from services.gateway.errors import json_response
 from services.gateway.parsing import RequestLimits
@@ -28,8 +26,10 @@ from services.gateway.routes.sign_in import SignInRoutes
 from services.gateway.routes.transfers import TransferRoutes
 
 
-class GatewayService(MembersRoutes, ActivitiesRoutes, MeetingsRoutes, PointsRoutes, NotifyRoutes, PairingRoutes, DuesRoutes,
-                     DevelopmentRoutes, TransferRoutes, AuditRoutes, SignInRoutes):
+class GatewayService(
+    MembersRoutes, ActivitiesRoutes, MeetingsRoutes, PointsRoutes, NotifyRoutes, PairingRoutes, DuesRoutes,
+    DevelopmentRoutes, TransferRoutes, AuditRoutes, SignInRoutes, ServiceBase,
+):
     name = "gateway"
 
     members = RpcClient("members")
@@ -37,10 +37,7 @@ class GatewayService(MembersRoutes, ActivitiesRoutes, MeetingsRoutes, PointsRout
     points = RpcClient("points")
     notify = RpcClient("notify")
     dues = RpcClient("dues")
-    caller = CallerContext()
     credentials = Credentials()
-    metrics = EntrypointMetrics()
-    log_context = LogContext()
     limits = RequestLimits()
 
     @http("GET", "/health")

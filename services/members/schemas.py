@@ -4,41 +4,26 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.common.contracts.members import BranchRole, PersonCategory, PoliticalStatus
-from services.common.validation import PAGE_LIMIT_MAX, PAGE_OFFSET_MAX, IsoDate
+from services.common.validation import PAGE_LIMIT_MAX, PAGE_OFFSET_MAX, IsoDate, TimeZoneName
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def _known_zone(value: str | None) -> str | None:
-    if value is None:
-        return value
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("unknown time zone (use an IANA name such as Asia/Shanghai)") from None
-    return value
-
-
 class TenantCreate(Strict):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="short stable name, e.g. wind-energy")
     name: str = Field(min_length=1, max_length=200)
-    timezone: str = Field(default="Asia/Shanghai", max_length=64)
-
-    _zone = field_validator("timezone")(_known_zone)
+    timezone: TimeZoneName = Field(default="Asia/Shanghai", max_length=64)
 
 
 class TenantUpdate(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    timezone: str | None = Field(default=None, min_length=1, max_length=64)
-
-    _zone = field_validator("timezone")(_known_zone)
+    timezone: TimeZoneName | None = Field(default=None, min_length=1, max_length=64)
 
     @model_validator(mode="after")
     def _something(self):

@@ -11,13 +11,12 @@ from services.common.contracts.audit import AUDIT_EVENTS
 from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput
 from services.common.gauges import BusinessGauges
-from services.common.logs import LogContext
-from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
 from services.common.references import require_known
 from services.common.retention import Retention
 from services.common.rpc import rpc
-from services.common.tenancy import PLATFORM_ADMIN, CallerContext
+from services.common.service import ServiceBase
+from services.common.tenancy import PLATFORM_ADMIN
 from services.common.validation import parse_uuid, validate
 from services.members import (
     access, activists, audit_log, importing, models, org_units, people, recognition, roles, schemas, tenants,
@@ -30,7 +29,7 @@ from services.members.pairing.service import PairingEndpoints
 from services.members.transfers.service import TransferEndpoints
 
 
-class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, TransferEndpoints):
+class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, TransferEndpoints, ServiceBase):
     name = "members"
     # The things of members a request may name by id, beside people and org units.
     owned_things = {"pairing_id": models.pairings, "need_id": models.needs, "post_id": models.pioneer_posts,
@@ -39,10 +38,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     db = Database(models.metadata)
     retention = Retention(models.metadata)
     relay = OutboxRelay(models.metadata)
-    caller = CallerContext()
-    metrics = EntrypointMetrics()
     gauges = BusinessGauges(refresh_followups_overdue, refresh_needs_open)
-    log_context = LogContext()
 
     @rpc
     def create_tenant(self, payload: dict) -> dict:

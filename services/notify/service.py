@@ -15,12 +15,10 @@ from services.common.contracts.pairing import NeedAssigned, NeedOverdue, NeedRes
 from services.common.contracts.points import MonthClosed, PointsAwarded
 from services.common.db import Database
 from services.common.errors import InvalidInput, NotFound
-from services.common.logs import LogContext
-from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
 from services.common.retention import Retention
 from services.common.rpc import rpc
-from services.common.tenancy import CallerContext
+from services.common.service import ServiceBase
 from services.common.validation import check_page, parse_uuid, validate
 from services.notify import (
     delivery_log, inbox, models, notices, preferences, read_model, receipts, robots, schemas,
@@ -33,16 +31,13 @@ from services.notify.reminders import ReminderScheduler
 INBOX_PAGE_MAX = 200  # inbox and delivery-log pages
 
 
-class NotifyService(DevelopmentNotices, TransferNotices):
+class NotifyService(DevelopmentNotices, TransferNotices, ServiceBase):
     name = "notify"
 
     db = Database(models.metadata)
     retention = Retention(models.metadata)
     # Notify publishes only the audit records of its writes (services.common.audit).
     relay = OutboxRelay(models.metadata)
-    caller = CallerContext()
-    metrics = EntrypointMetrics()
-    log_context = LogContext()
     delivery = DeliveryWorker()
     reminders = ReminderScheduler()
 

@@ -5,10 +5,12 @@ from sqlalchemy import (
     Boolean, Column, Date, DateTime, Index, Integer, MetaData, Numeric, PrimaryKeyConstraint, String, Table,
     UniqueConstraint, func,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import UUID
 
 from services.common import roster
-from services.common.db import handled_requests_table, outbox_table, processed_events_table
+from services.common.db import (
+    effective_version_columns, handled_requests_table, outbox_table, processed_events_table,
+)
 
 metadata = MetaData()
 
@@ -77,11 +79,7 @@ rule_sets = Table(
     Column("tenant_id", UUID(as_uuid=True), nullable=False),
     # "default" for the tenant's own default, else the branch's org unit id.
     Column("scope", String(36), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("effective_from", Date, nullable=False),
-    Column("body", JSONB, nullable=False),
-    Column("created_by", UUID(as_uuid=True)),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    *effective_version_columns(),
     UniqueConstraint("tenant_id", "scope", "version", name="uq_rule_sets_version"),
     UniqueConstraint("tenant_id", "scope", "effective_from", name="uq_rule_sets_effective"),
 )

@@ -17,13 +17,11 @@ from services.common.contracts.activities import (
 )
 from services.common.db import Database
 from services.common.errors import NotFound
-from services.common.logs import LogContext
-from services.common.metrics import EntrypointMetrics
 from services.common.outbox import OutboxRelay
 from services.common.retention import Retention
 from services.common.roster import RosterFollower
 from services.common.rpc import rpc
-from services.common.tenancy import CallerContext
+from services.common.service import ServiceBase
 from services.common.validation import parse_uuid, validate
 from services.points import (
     accrual, models, month_close, read_model, reports, rule_sets, schedule, schemas, views,
@@ -32,16 +30,13 @@ from services.points import (
 log = logging.getLogger(__name__)
 
 
-class PointsService(RosterFollower):
+class PointsService(RosterFollower, ServiceBase):
     name = "points"
     roster_handlers = read_model.HANDLERS
 
     db = Database(models.metadata)
     retention = Retention(models.metadata)
     relay = OutboxRelay(models.metadata)
-    caller = CallerContext()
-    metrics = EntrypointMetrics()
-    log_context = LogContext()
 
     @timer(interval=schedule.INTERVAL_SECONDS)
     def close_due_months(self) -> int:

@@ -7,8 +7,8 @@ import pytest
 from services.activities.schemas import ActivityCreate
 from services.common.errors import InvalidInput
 from services.common.validation import (
-    MAX_DEPTH, PAGE_LIMIT_MAX, PAGE_OFFSET_MAX, check_page, check_payload, parse_date, strict_date, strict_moment,
-    validate,
+    MAX_DEPTH, PAGE_LIMIT_MAX, PAGE_OFFSET_MAX, check_page, check_payload, known_time_zone, parse_date, strict_date,
+    strict_moment, validate,
 )
 
 
@@ -93,3 +93,23 @@ def test_a_list_may_bound_its_pages_lower_but_never_higher():
     assert check_page(PAGE_LIMIT_MAX, PAGE_OFFSET_MAX) == (PAGE_LIMIT_MAX, PAGE_OFFSET_MAX)
     assert _field(lambda: check_page(201, 0, 200)) == "limit"
     assert _field(lambda: check_page(PAGE_LIMIT_MAX + 1, 0, 10 ** 6)) == "limit"
+
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "../etc/passwd", "Asia/Shanghai\x00", "asia shanghai"])
+def test_a_time_zone_is_a_name_the_zone_database_knows(name):
+    from services.activities.schemas import ScheduleDays
+    from services.members.schemas import TenantCreate
+    with pytest.raises(ValueError, match="unknown time zone"):
+        known_time_zone(name)
+    assert _field(lambda: validate(TenantCreate, {"code": "wind-energy", "name": "Wind", "timezone": name})) == "timezone"
+    assert _field(lambda: validate(
+        ScheduleDays, {"org_unit_id": str(uuid.uuid4()), "year": 2027, "timezone": name})) == "timezone"
+
+
+def test_a_known_time_zone_is_kept_and_an_absent_one_stays_absent():
+    from services.activities.schemas import ScheduleDays
+    from services.members.schemas import TenantCreate
+    assert known_time_zone("Europe/Berlin") == "Europe/Berlin"
+    assert TenantCreate(code="wind-energy", name="Wind", timezone="Europe/Berlin").timezone == "Europe/Berlin"
+    assert ScheduleDays(org_unit_id=uuid.uuid4(), year=2027).timezone is None
