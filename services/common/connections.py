@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 RECONNECT_FIRST_SECONDS = 0.5
 RECONNECT_STEP_SECONDS = 1.0
 RECONNECT_MAX_SECONDS = 5.0
+# How long one wait for the broker's frames lasts before the consuming thread looks up again (to
+# stop, to check heartbeats). kombu's default is 1 s, which makes each consumer's stop take up to
+# a second: a service with three consumers took three seconds to stop, for nothing.
+POLL_SECONDS = 0.1
 
 BROKER = "the message broker"
 DATABASE = "the database"
@@ -102,6 +106,7 @@ class SurvivingQueueConsumer(QueueConsumer):
 
     def consume(self, *args, **kwargs):
         # kombu's run loop reconnects when this generator fails; until then nothing consumes.
+        kwargs.setdefault("safety_interval", POLL_SECONDS)
         try:
             yield from super().consume(*args, **kwargs)
         finally:
