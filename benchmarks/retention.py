@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import MetaData, create_engine, text
 
-from services.common.db import processed_events_table
+from services.common.tables import processed_events_table
 from services.common.retention import delete_older
 
 BATCH = 100

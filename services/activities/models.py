@@ -7,7 +7,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from services.common import roster as common_roster
-from services.common.db import handled_requests_table, outbox_table, processed_events_table
+from services.common.tables import handled_requests_table, outbox_table, processed_events_table
 
 metadata = MetaData()
 

@@ -8,7 +8,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 
 from services.common import roster
-from services.common.db import (
+from services.common.tables import (
     effective_version_columns, handled_requests_table, outbox_table, processed_events_table,
 )
 
