@@ -7,7 +7,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import UUID
 
-from services.members.models import metadata
+from services.members.models.base import metadata
 
 # `audit_recorded` events (services.members.audit_log) for AUDIT_LOG_KEEP_DAYS.
 audit_log = Table(

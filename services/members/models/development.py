@@ -7,7 +7,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from services.members.models import metadata
+from services.members.models.base import metadata
 
 # -- the development pipeline (发展党员) -------------------------------------------------------
 

@@ -7,7 +7,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import UUID
 
-from services.members.models import metadata
+from services.members.models.base import metadata
 
 # Imported here, not at the top, so this block stays self-contained beside the roster's tables.
 

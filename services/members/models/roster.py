@@ -9,7 +9,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 
 from services.common.tables import handled_requests_table, outbox_table, processed_events_table
-from services.members.models import metadata
+from services.members.models.base import metadata
 
 ORG_UNIT_KINDS = ("committee", "general_branch", "branch", "group")
 POLITICAL_STATUSES = ("non_party", "applicant", "activist", "candidate", "probationary", "full")

@@ -7,7 +7,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import UUID
 
-from services.members.models import metadata
+from services.members.models.base import metadata
 
 # -- sign-in (services.members.accounts) -----------------------------------------------------
 
