@@ -126,7 +126,7 @@ class AccountEndpoints:
 
     @rpc(claims_request=False)
     def invite(self, payload: dict) -> dict:
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.InvitationCreate, payload)
         with self.db.transaction() as uow:
             people = self._people_to_invite(uow, data)
@@ -150,7 +150,7 @@ class AccountEndpoints:
     @rpc(claims_request=False)
     def reset_password(self, member_id) -> dict:
         member_id = parse_uuid(member_id, "member_id")
-        self._require_officer()
+        self.caller.require_officer()
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
             person = lookups.person(uow.session, self.caller.tenant_id, member_id)
@@ -160,7 +160,7 @@ class AccountEndpoints:
     def revoke_sign_ins(self, member_id) -> dict:
         """End every session and token of a person at once."""
         member_id = parse_uuid(member_id, "member_id")
-        self._require_officer()
+        self.caller.require_officer()
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
             return {"ended": sessions.revoke_everything(uow, self.caller.tenant_id, member_id, "revoked")}

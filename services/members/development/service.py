@@ -36,7 +36,7 @@ class DevelopmentEndpoints:
 
     def _write_record(self, member_id, data, write) -> dict:
         member_id = parse_uuid(member_id, "member_id")
-        self._require_officer()
+        self.caller.require_officer()
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
             today = self._tenant_today(uow.session)
@@ -62,7 +62,7 @@ class DevelopmentEndpoints:
     @rpc
     def branch_development(self, org_unit_id) -> dict:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
-        self._require_officer()
+        self.caller.require_officer()
         with self.db.reader() as session:
             return pipeline.branch_view(session, self.caller.tenant_id, org_unit_id, self._tenant_today(session))
 

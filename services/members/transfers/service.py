@@ -25,7 +25,7 @@ class TransferEndpoints:
     @rpc
     def issue_inter_tenant_transfer(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
-        self._require_officer()
+        self.caller.require_officer()
         data = validate(schemas.TransferIssue, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
@@ -33,7 +33,7 @@ class TransferEndpoints:
 
     @rpc
     def outgoing_transfers(self) -> list:
-        self._require_officer()
+        self.caller.require_officer()
         with self.db.reader() as session:
             return saga.outgoing(session, self.caller.tenant_id)
 
