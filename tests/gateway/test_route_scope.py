@@ -171,10 +171,13 @@ def test_the_probes_examples_with_valid_bodies(api):
 
     # Another college's unit in a body is not one of ours: 404 naming it, no days, no rule set.
     foreign = elsewhere.branch["id"]
+    # A branch has its activity days as soon as it exists (scheduled by activities, from the
+    # roster's events): what the refused request must not have done is add to them.
+    their_days = elsewhere.admin.ok("GET", f"/v1/org-units/{foreign}/activity-days?year=2026")
     days = admin.post("/v1/activity-days", json={"org_unit_id": foreign, "year": 2026})
     rules = admin.post("/v1/points/rule-sets", json={"org_unit_id": foreign, "effective_from": "2026-12-01",
                                                      "layer": {"rules": {"theory_reading": {"points_per_unit": 3}}}})
     for response in (days, rules):
         assert response.status_code == 404, response.text
         assert response.json()["details"][0]["field"] == "org_unit_id"
-    assert elsewhere.admin.ok("GET", f"/v1/org-units/{foreign}/activity-days?year=2026") == []
+    assert elsewhere.admin.ok("GET", f"/v1/org-units/{foreign}/activity-days?year=2026") == their_days
