@@ -10,6 +10,7 @@ The routes are read from GatewayService's nameko entrypoints, so a route added t
 these tests the day it is added; a path argument with no example below fails the test, naming it.
 """
 import inspect
+from datetime import date
 import re
 
 import pytest
@@ -17,7 +18,7 @@ import pytest
 from services.gateway.request_keys import WRITE_METHODS
 from services.gateway.service import GatewayService
 from tests.dues.conftest import known_to_dues
-from tests.support.infra import Api
+from tests.support.infra import Api, wait_until
 
 # The writes a member makes about themself (an activity, a need); with another person's records
 # they are refused like any other write.
@@ -171,8 +172,12 @@ def test_the_probes_examples_with_valid_bodies(api):
 
     # Another college's unit in a body is not one of ours: 404 naming it, no days, no rule set.
     foreign = elsewhere.branch["id"]
-    # A branch has its activity days as soon as it exists (scheduled by activities, from the
-    # roster's events): what the refused request must not have done is add to them.
+    # A branch has its activity days as soon as it exists (scheduled by activities from the
+    # roster's events, this year's and next year's at once): what the refused request must not
+    # have done is add to them.
+    next_year = date.today().year + 1
+    wait_until(lambda: len(elsewhere.admin.ok("GET", f"/v1/org-units/{foreign}/activity-days?year={next_year}")) == 12,
+               message="the other college's activity days")
     their_days = elsewhere.admin.ok("GET", f"/v1/org-units/{foreign}/activity-days?year=2026")
     days = admin.post("/v1/activity-days", json={"org_unit_id": foreign, "year": 2026})
     rules = admin.post("/v1/points/rule-sets", json={"org_unit_id": foreign, "effective_from": "2026-12-01",
