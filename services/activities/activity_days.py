@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.activities import models
 from services.activities.activity_log import log_activity, period_of, validate_activity
 from services.activities.read_model import tenant_timezone, tree
-from services.activities.schemas import ActivityCreate, Attendance, MoveDay, ScheduleDays
+from services.common.contracts.api.activities import ActivityCreate, Attendance, MoveDay, ScheduleDays
 from services.common.contracts.activities import ActivityDayScheduled
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import Conflict, InvalidInput, NotFound

@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from services.activities import activity_days, activity_log, approval, four_duties, kinds, models, read_model, schemas
+from services.common.contracts.api import activities as activity_api
+from services.activities import activity_days, activity_log, approval, four_duties, kinds, models, read_model
 from services.activities.gauges import refresh_four_duties
 from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput
@@ -20,7 +21,7 @@ from services.common.validation import parse_uuid, validate
 
 
 def _period(value) -> str:
-    if value is None or not re.fullmatch(schemas.PERIOD, str(value)):
+    if value is None or not re.fullmatch(activity_api.PERIOD, str(value)):
         raise InvalidInput.field("period", "expected YYYY-MM")
     return str(value)
 
@@ -50,7 +51,7 @@ class ActivitiesService(RosterFollower):
     @rpc
     def add_kind(self, payload: dict) -> dict:
         self.caller.require_admin()
-        data = validate(schemas.KindCreate, payload)
+        data = validate(activity_api.KindCreate, payload)
         with self.db.transaction() as uow:
             return kinds.add_kind(uow, self.caller.tenant_id, data)
 
@@ -73,7 +74,7 @@ class ActivitiesService(RosterFollower):
 
     @rpc
     def log_activity(self, payload: dict) -> dict:
-        data = validate(schemas.ActivityCreate, payload)
+        data = validate(activity_api.ActivityCreate, payload)
         self.caller.require_self_or_officer(data.member_id)
         # The member must exist in this tenant, and "not in the future" is judged in its time zone.
         member = next(self._members([data.member_id]))
@@ -91,7 +92,7 @@ class ActivitiesService(RosterFollower):
     def log_bulk(self, payload: dict) -> list[dict]:
         """One occurrence for every member on an attendance list: all logged, or none."""
         self._require_officer()
-        data = validate(schemas.BulkActivityCreate, payload)
+        data = validate(activity_api.BulkActivityCreate, payload)
         with self.db.reader() as session:
             kind = kinds.kind_of(session, self.caller.tenant_id, data.kind)  # the same for everyone listed
         prepared = []
@@ -141,7 +142,7 @@ class ActivitiesService(RosterFollower):
     def reject(self, activity_id, payload: dict) -> dict:
         self._require_officer()
         activity_id = parse_uuid(activity_id, "activity_id")
-        data = validate(schemas.Rejection, payload)
+        data = validate(activity_api.Rejection, payload)
         with self.db.transaction() as uow:
             return approval.reject(uow, self.caller.tenant_id, activity_id, self.caller, data.reason)
 
@@ -149,14 +150,14 @@ class ActivitiesService(RosterFollower):
     def correct(self, activity_id, payload: dict) -> dict:
         self._require_officer()
         activity_id = parse_uuid(activity_id, "activity_id")
-        data = validate(schemas.Correction, payload)
+        data = validate(activity_api.Correction, payload)
         with self.db.transaction() as uow:
             return approval.correct(uow, self.caller.tenant_id, activity_id, self.caller, data)
 
     @rpc
     def schedule_activity_days(self, payload: dict) -> list[dict]:
         self._require_officer()
-        data = validate(schemas.ScheduleDays, payload)
+        data = validate(activity_api.ScheduleDays, payload)
         self.caller.require_manages(data.org_unit_id)
         with self.db.transaction() as uow:
             return activity_days.schedule_year(uow, self.caller.tenant_id, data)
@@ -173,7 +174,7 @@ class ActivitiesService(RosterFollower):
     def move_activity_day(self, day_id, payload: dict) -> dict:
         self._require_officer()
         day_id = parse_uuid(day_id, "day_id")
-        data = validate(schemas.MoveDay, payload)
+        data = validate(activity_api.MoveDay, payload)
         with self.db.transaction() as uow:
             return activity_days.move_day(uow, self.caller.tenant_id, day_id, data, self.caller)
 
@@ -181,7 +182,7 @@ class ActivitiesService(RosterFollower):
     def record_attendance(self, day_id, payload: dict) -> dict:
         self._require_officer()
         day_id = parse_uuid(day_id, "day_id")
-        data = validate(schemas.Attendance, payload)
+        data = validate(activity_api.Attendance, payload)
         member = next(self._members([data.member_id]))
         with self.db.transaction() as uow:
             return activity_days.record_attendance(uow, self.caller.tenant_id, day_id, member, data, self.caller)

@@ -23,9 +23,10 @@ import uuid
 
 from sqlalchemy import select
 
+from services.common.contracts.api import dues as dues_api
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import InvalidInput
-from services.dues import files, models, periods, rate_tables, rates, read_model, schemas
+from services.dues import files, models, periods, rate_tables, rates, read_model
 
 CATEGORY_NAMES = {"在职": "employed", "离退休": "retired", "退休": "retired", "离休": "retired", "学生": "student",
                   "失业": "unemployed", "下岗失业": "unemployed", "低保": "subsistence",
@@ -44,7 +45,7 @@ def base_dict(row) -> dict:
             "recorded_at": row.recorded_at.isoformat() if row.recorded_at else None}
 
 
-def record(uow: UnitOfWork, tenant_id, member_id: uuid.UUID, data: schemas.BaseCreate, caller_id,
+def record(uow: UnitOfWork, tenant_id, member_id: uuid.UUID, data: dues_api.BaseCreate, caller_id,
            source: str = "entered") -> dict:
     effective_from = data.effective_from or f"{data.year:04d}-01"
     read_model.require_party_member(uow.session, tenant_id, member_id, periods.end(effective_from))
@@ -80,7 +81,7 @@ def in_force(session, tenant_id, member_ids, period: str) -> dict:
 
 # --- reliefs ---------------------------------------------------------------------------------------
 
-def record_relief(uow: UnitOfWork, tenant_id, member_id, data: schemas.ReliefCreate, caller_id) -> dict:
+def record_relief(uow: UnitOfWork, tenant_id, member_id, data: dues_api.ReliefCreate, caller_id) -> dict:
     read_model.require_party_member(uow.session, tenant_id, member_id, periods.end(data.from_period))
     row = dict(id=new_id(), tenant_id=tenant_id, member_id=member_id, kind=data.kind, from_period=data.from_period,
                to_period=data.to_period, reduced_to_fen=data.reduced_to_fen, reason=data.reason,
@@ -180,7 +181,7 @@ def import_payroll(uow: UnitOfWork, tenant_id, branch_id, content: bytes, fmt: s
     if errors and mode == "all_or_nothing":
         return {**report, "status": "rejected"}
     for member_id, values in accepted:
-        data = schemas.BaseCreate(year=values["year"], effective_from=values["effective_from"],
+        data = dues_api.BaseCreate(year=values["year"], effective_from=values["effective_from"],
                                   category=values["category"], monthly_income_fen=values["monthly_income_fen"],
                                   reason=values["reason"])
         record(uow, tenant_id, member_id, data, caller_id, source="payroll")

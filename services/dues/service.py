@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from nameko.timer import timer
 
+from services.common.contracts.api import dues as dues_api
 from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput
 from services.common.logs import LogContext
@@ -24,7 +25,7 @@ from services.common.rpc import rpc
 from services.common.tenancy import CallerContext
 from services.common.validation import parse_date, parse_uuid, validate
 from services.dues import (
-    arrears, assessments, bases, models, payments, periods, rate_tables, read_model, reports, schedule, schemas,
+    arrears, assessments, bases, models, payments, periods, rate_tables, read_model, reports, schedule,
 )
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class DuesService(RosterFollower):
     @rpc
     def save_rate_table(self, payload) -> dict:
         self.caller.require_admin()  # the rates apply to every branch of the tenant
-        data = validate(schemas.RateTableCreate, payload)
+        data = validate(dues_api.RateTableCreate, payload)
         with self.db.transaction() as uow:
             return rate_tables.save(
                 uow, self.caller.tenant_id, data.effective_from, data.table, self.caller.caller_id)
@@ -121,7 +122,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def record_base(self, member_id, payload) -> dict:
-        return self._write_for_member(member_id, payload, schemas.BaseCreate, bases.record)
+        return self._write_for_member(member_id, payload, dues_api.BaseCreate, bases.record)
 
     @rpc
     def bases(self, member_id) -> list[dict]:
@@ -133,7 +134,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def import_bases(self, payload) -> dict:
-        data = validate(schemas.PayrollImport, payload)
+        data = validate(dues_api.PayrollImport, payload)
         self.caller.require_manages(data.org_unit_id)
         content = _content(data.content_base64)
         with self.db.transaction() as uow:
@@ -142,13 +143,13 @@ class DuesService(RosterFollower):
 
     @rpc
     def record_relief(self, member_id, payload) -> dict:
-        return self._write_for_member(member_id, payload, schemas.ReliefCreate, bases.record_relief)
+        return self._write_for_member(member_id, payload, dues_api.ReliefCreate, bases.record_relief)
 
     # --- assessments ---------------------------------------------------------------------------------
 
     @rpc
     def assess(self, payload) -> dict:
-        data = validate(schemas.AssessRequest, payload)
+        data = validate(dues_api.AssessRequest, payload)
         self.caller.require_manages(data.org_unit_id)
         with self.db.transaction() as uow:
             return assessments.assess(
@@ -158,7 +159,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def record_payment(self, payload) -> dict:
-        data = validate(schemas.PaymentCreate, payload)
+        data = validate(dues_api.PaymentCreate, payload)
 
         def apply(uow):
             self._manages_member(uow.session, data.member_id)
@@ -169,7 +170,7 @@ class DuesService(RosterFollower):
     @rpc
     def correct_payment(self, payment_id, payload) -> dict:
         payment_id = parse_uuid(payment_id, "payment_id")
-        data = validate(schemas.PaymentCorrection, payload)
+        data = validate(dues_api.PaymentCorrection, payload)
 
         def apply(uow):
             tenant_id = self.caller.tenant_id
@@ -182,7 +183,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def import_statement(self, payload) -> dict:
-        data = validate(schemas.StatementImport, payload)
+        data = validate(dues_api.StatementImport, payload)
         self.caller.require_manages(data.org_unit_id)
         content = _content(data.content_base64)
         with self.db.transaction() as uow:
@@ -210,7 +211,7 @@ class DuesService(RosterFollower):
 
     @rpc
     def check_arrears(self, payload) -> dict:
-        data = validate(schemas.ArrearsCheck, payload)
+        data = validate(dues_api.ArrearsCheck, payload)
         self.caller.require_manages(data.org_unit_id)
         with self.db.transaction() as uow:
             return arrears.check(

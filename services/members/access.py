@@ -6,10 +6,11 @@ import secrets
 
 from sqlalchemy import select
 
+from services.common.contracts.api import members as member_api
 from services.common.db import UnitOfWork
 from services.common.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from services.common.tenancy import CALLER_KEY, ROLES_KEY, Caller
-from services.members import lookups, models, schemas
+from services.members import lookups, models
 
 
 def hash_token(token: str) -> str:
@@ -25,13 +26,13 @@ def issue_token(uow: UnitOfWork, tenant_id, person_id, roles, label) -> str:
     return token
 
 
-def issue_member_token(uow: UnitOfWork, tenant_id, member_id, data: schemas.TokenCreate) -> dict:
+def issue_member_token(uow: UnitOfWork, tenant_id, member_id, data: member_api.TokenCreate) -> dict:
     lookups.person(uow.session, tenant_id, member_id)
     token = issue_token(uow, tenant_id, member_id, data.roles, data.label)
     return {"token": token, "member_id": str(member_id), "roles": sorted(set(data.roles))}
 
 
-def issue_tenant_token(uow: UnitOfWork, tenant_id, member_id, data: schemas.TokenCreate) -> dict:
+def issue_tenant_token(uow: UnitOfWork, tenant_id, member_id, data: member_api.TokenCreate) -> dict:
     """A token from the command line: a person's own, or an admin token that belongs to nobody."""
     lookups.tenant(uow.session, tenant_id)
     if member_id is not None:

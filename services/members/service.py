@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from services.common.contracts.api import members as member_api
 from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput
 from services.common.gauges import BusinessGauges
@@ -17,7 +18,7 @@ from services.common.rpc import rpc
 from services.common.tenancy import PLATFORM_ADMIN, CallerContext
 from services.common.validation import parse_uuid, validate
 from services.members import (
-    access, activists, importing, models, org_units, people, recognition, roles, schemas, tenants,
+    access, activists, importing, models, org_units, people, recognition, roles, tenants,
 )
 from services.members.gauges import refresh_followups_overdue, refresh_needs_open
 from services.members.importing import files
@@ -39,7 +40,7 @@ class MembersService(PairingEndpoints):
     def create_tenant(self, payload: dict) -> dict:
         if PLATFORM_ADMIN not in self.caller.roles:
             raise Forbidden("creating a tenant needs the platform_admin role")
-        data = validate(schemas.TenantCreate, payload)
+        data = validate(member_api.TenantCreate, payload)
         with self.db.transaction() as uow:
             return tenants.create_tenant(uow, data)
 
@@ -51,7 +52,7 @@ class MembersService(PairingEndpoints):
     @rpc
     def update_tenant(self, payload: dict) -> dict:
         self.caller.require_admin()
-        data = validate(schemas.TenantUpdate, payload)
+        data = validate(member_api.TenantUpdate, payload)
         with self.db.transaction() as uow:
             return tenants.update_tenant(uow, self.caller.tenant_id, data)
 
@@ -64,7 +65,7 @@ class MembersService(PairingEndpoints):
     @rpc
     def create_org_unit(self, payload: dict) -> dict:
         self.caller.require_admin()
-        data = validate(schemas.OrgUnitCreate, payload)
+        data = validate(member_api.OrgUnitCreate, payload)
         with self.db.transaction() as uow:
             return org_units.create_org_unit(uow, self.caller.tenant_id, data)
 
@@ -72,7 +73,7 @@ class MembersService(PairingEndpoints):
     def create_member(self, payload: dict) -> dict:
         if not self.caller.is_officer:
             raise Forbidden("adding a person needs an officer or tenant_admin role")
-        data = validate(schemas.MemberCreate, payload)
+        data = validate(member_api.MemberCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, org_unit_id=data.org_unit_id)
             return people.create_member(uow, self.caller.tenant_id, data)
@@ -87,7 +88,7 @@ class MembersService(PairingEndpoints):
     def issue_token(self, member_id, payload: dict) -> dict:
         self.caller.require_admin()
         member_id = parse_uuid(member_id, "member_id")
-        data = validate(schemas.TokenCreate, payload or {})
+        data = validate(member_api.TokenCreate, payload or {})
         with self.db.transaction() as uow:
             return access.issue_member_token(uow, self.caller.tenant_id, member_id, data)
 
@@ -105,7 +106,7 @@ class MembersService(PairingEndpoints):
     @rpc
     def list_members(self, query: dict) -> dict:
         self._require_officer()
-        data = validate(schemas.MemberQuery, query or {})
+        data = validate(member_api.MemberQuery, query or {})
         with self.db.reader() as session:
             return people.list_members(session, self.caller.tenant_id, data)
 
@@ -113,7 +114,7 @@ class MembersService(PairingEndpoints):
     def update_member(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self._require_officer()
-        data = validate(schemas.MemberUpdate, payload)
+        data = validate(member_api.MemberUpdate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
             return people.update_member(uow, self.caller.tenant_id, member_id, data)
@@ -122,7 +123,7 @@ class MembersService(PairingEndpoints):
     def change_status(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self._require_officer()
-        data = validate(schemas.StatusChange, payload)
+        data = validate(member_api.StatusChange, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
             return people.change_status(uow, self.caller.tenant_id, member_id, data)
@@ -139,7 +140,7 @@ class MembersService(PairingEndpoints):
     def transfer_member(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self._require_officer()
-        data = validate(schemas.TransferCreate, payload)
+        data = validate(member_api.TransferCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
             return people.transfer_member(uow, self.caller.tenant_id, member_id, data)
@@ -156,7 +157,7 @@ class MembersService(PairingEndpoints):
     def leave(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self._require_officer()
-        data = validate(schemas.LeaveCreate, payload)
+        data = validate(member_api.LeaveCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
             return people.leave(uow, self.caller.tenant_id, member_id, data)
@@ -165,7 +166,7 @@ class MembersService(PairingEndpoints):
     def assign_role(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self._require_officer()
-        data = validate(schemas.RoleAssign, payload)
+        data = validate(member_api.RoleAssign, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id, org_unit_id=data.org_unit_id)
             return roles.assign_role(uow, self.caller.tenant_id, member_id, data)
@@ -174,7 +175,7 @@ class MembersService(PairingEndpoints):
     def assign_activist(self, activist_id, payload: dict) -> dict:
         activist_id = parse_uuid(activist_id, "member_id")
         self._require_officer()
-        data = validate(schemas.ActivistAssign, payload)
+        data = validate(member_api.ActivistAssign, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=activist_id)
             return activists.assign_activist(uow, self.caller.tenant_id, activist_id, data)
@@ -204,7 +205,7 @@ class MembersService(PairingEndpoints):
     def rename_org_unit(self, org_unit_id, payload: dict) -> dict:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
         self.caller.require_admin()
-        data = validate(schemas.OrgUnitRename, payload)
+        data = validate(member_api.OrgUnitRename, payload)
         with self.db.transaction() as uow:
             return org_units.rename_org_unit(uow, self.caller.tenant_id, org_unit_id, data)
 
@@ -212,7 +213,7 @@ class MembersService(PairingEndpoints):
     def move_org_unit(self, org_unit_id, payload: dict) -> dict:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
         self.caller.require_admin()
-        data = validate(schemas.OrgUnitMove, payload)
+        data = validate(member_api.OrgUnitMove, payload)
         with self.db.transaction() as uow:
             return org_units.move_org_unit(uow, self.caller.tenant_id, org_unit_id, data)
 
@@ -229,7 +230,7 @@ class MembersService(PairingEndpoints):
     def create_pioneer_post(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self._require_officer()
-        data = validate(schemas.PioneerPostCreate, payload)
+        data = validate(member_api.PioneerPostCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id, org_unit_id=data.org_unit_id)
             return recognition.create_pioneer_post(uow, self.caller.tenant_id, member_id, data)
@@ -238,7 +239,7 @@ class MembersService(PairingEndpoints):
     def end_pioneer_post(self, post_id, payload: dict) -> dict:
         post_id = parse_uuid(post_id, "post_id")
         self._require_officer()
-        data = validate(schemas.PioneerPostEnd, payload)
+        data = validate(member_api.PioneerPostEnd, payload)
         with self.db.transaction() as uow:
             post = recognition.pioneer_post(uow.session, self.caller.tenant_id, post_id)
             self._require_manages(uow, member_id=post.person_id)
@@ -261,7 +262,7 @@ class MembersService(PairingEndpoints):
     @rpc
     def create_commitment(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
-        data = validate(schemas.CommitmentCreate, payload)
+        data = validate(member_api.CommitmentCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id, allow_self=True)
             return recognition.create_commitment(uow, self.caller.tenant_id, member_id, data)
@@ -270,7 +271,7 @@ class MembersService(PairingEndpoints):
     def review_commitment(self, commitment_id, payload: dict) -> dict:
         commitment_id = parse_uuid(commitment_id, "commitment_id")
         self._require_officer()
-        data = validate(schemas.CommitmentReview, payload)
+        data = validate(member_api.CommitmentReview, payload)
         with self.db.transaction() as uow:
             found = recognition.commitment(uow.session, self.caller.tenant_id, commitment_id)
             self._require_manages(uow, member_id=found.person_id)
@@ -290,7 +291,7 @@ class MembersService(PairingEndpoints):
     def import_roster(self, payload: dict) -> dict:
         """Import a roster file sent as base64. Rejected files answer with the report, not an error."""
         self._require_officer()
-        data = validate(schemas.RosterImport, payload)
+        data = validate(member_api.RosterImport, payload)
         try:
             content = base64.b64decode(data.content_base64, validate=True)
         except (binascii.Error, ValueError):

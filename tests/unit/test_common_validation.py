@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from services.activities.schemas import ActivityCreate
+from services.common.contracts.api.activities import ActivityCreate
 from services.common.errors import InvalidInput
 from services.common.validation import (
     MAX_DEPTH, PAGE_LIMIT_MAX, PAGE_OFFSET_MAX, check_page, check_payload, parse_date, strict_date, strict_moment,

@@ -11,6 +11,7 @@ import logging
 
 from nameko.timer import Timer
 
+from services.common.contracts.api import pairing as pairing_api
 from services.common.consuming import EventBatch, handles
 from services.common.contracts.activities import ActivityApproved, ActivityLogged, ActivityRejected
 from services.common.errors import Forbidden, InvalidInput
@@ -19,7 +20,7 @@ from services.common.rpc import rpc
 from services.common.settings import from_container
 from services.common.tenancy import PLATFORM_ADMIN, TENANT_KEY
 from services.common.validation import parse_uuid, validate
-from services.members.pairing import clock, needs, pairings, rhythm, schemas
+from services.members.pairing import clock, needs, pairings, rhythm
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class PairingEndpoints:
     @rpc
     def create_pairing(self, payload: dict) -> dict:
         self._require_officer()
-        data = validate(schemas.PairingCreate, payload)
+        data = validate(pairing_api.PairingCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=data.mentor_id)
             return pairings.create_pairing(uow, self.caller.tenant_id, data)
@@ -53,7 +54,7 @@ class PairingEndpoints:
     def end_pairing(self, pairing_id, payload: dict) -> dict:
         pairing_id = parse_uuid(pairing_id, "pairing_id")
         self._require_officer()
-        data = validate(schemas.PairingEnd, payload)
+        data = validate(pairing_api.PairingEnd, payload)
         with self.db.transaction() as uow:
             self._require_manages_pairing(uow, pairing_id)
             return pairings.end_pairing(uow, self.caller.tenant_id, pairing_id, data)
@@ -62,7 +63,7 @@ class PairingEndpoints:
     def change_pairing_target(self, pairing_id, payload: dict) -> dict:
         pairing_id = parse_uuid(pairing_id, "pairing_id")
         self._require_officer()
-        data = validate(schemas.PairingChange, payload)
+        data = validate(pairing_api.PairingChange, payload)
         with self.db.transaction() as uow:
             self._require_manages_pairing(uow, pairing_id)
             return pairings.change_target(uow, self.caller.tenant_id, pairing_id, data)
@@ -101,7 +102,7 @@ class PairingEndpoints:
     def set_pairing_settings(self, org_unit_id, payload: dict) -> dict:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
         self._require_officer()
-        data = validate(schemas.PairingSettingsIn, payload)
+        data = validate(pairing_api.PairingSettingsIn, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, org_unit_id=org_unit_id)
             return rhythm.set_settings(uow, self.caller.tenant_id, org_unit_id, data)
@@ -118,7 +119,7 @@ class PairingEndpoints:
         """Run the overdue scan as of `on` (each tenant's today when left out): a tenant admin for
         their own college, the platform admin for every college."""
         self.caller.require_admin()
-        data = validate(schemas.ScanRequest, payload or {})
+        data = validate(pairing_api.ScanRequest, payload or {})
         raw_tenant = self.caller.data.get(TENANT_KEY)
         tenant_id = parse_uuid(raw_tenant, "tenant_id") if raw_tenant else None
         if tenant_id is None and PLATFORM_ADMIN not in self.caller.roles:
@@ -168,7 +169,7 @@ class PairingEndpoints:
 
     @rpc
     def raise_need(self, payload: dict) -> dict:
-        data = validate(schemas.NeedCreate, payload)
+        data = validate(pairing_api.NeedCreate, payload)
         with self.db.transaction() as uow:
             return needs.raise_need(uow, self.caller.tenant_id, data, self.caller.caller_id, self.caller.is_officer)
 
@@ -185,7 +186,7 @@ class PairingEndpoints:
     def assign_need(self, need_id, payload: dict) -> dict:
         need_id = parse_uuid(need_id, "need_id")
         self._require_officer()
-        data = validate(schemas.NeedAssign, payload)
+        data = validate(pairing_api.NeedAssign, payload)
         with self.db.transaction() as uow:
             need = needs.get_need(uow.session, self.caller.tenant_id, need_id)
             self._require_manages(uow, org_unit_id=parse_uuid(need["org_unit_id"], "org_unit_id"))
@@ -194,7 +195,7 @@ class PairingEndpoints:
     @rpc
     def resolve_need(self, need_id, payload: dict) -> dict:
         need_id = parse_uuid(need_id, "need_id")
-        data = validate(schemas.NeedResolve, payload)
+        data = validate(pairing_api.NeedResolve, payload)
         with self.db.transaction() as uow:
             return needs.resolve_need(uow, self.caller.tenant_id, need_id, data, self.caller.caller_id,
                                       self.caller.is_officer)
@@ -202,14 +203,14 @@ class PairingEndpoints:
     @rpc
     def confirm_need(self, need_id, payload: dict) -> dict:
         need_id = parse_uuid(need_id, "need_id")
-        data = validate(schemas.NeedConfirm, payload or {})
+        data = validate(pairing_api.NeedConfirm, payload or {})
         with self.db.transaction() as uow:
             return needs.confirm_need(uow, self.caller.tenant_id, need_id, data, self.caller.caller_id)
 
     @rpc
     def reopen_need(self, need_id, payload: dict) -> dict:
         need_id = parse_uuid(need_id, "need_id")
-        data = validate(schemas.NeedReopen, payload)
+        data = validate(pairing_api.NeedReopen, payload)
         with self.db.transaction() as uow:
             return needs.reopen_need(uow, self.caller.tenant_id, need_id, data, self.caller.caller_id)
 

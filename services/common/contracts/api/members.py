@@ -1,4 +1,4 @@
-"""Validated inputs of the members service's RPC methods."""
+"""The members API's requests (the roster, org units, roles, tokens, pioneer posts, commitments)."""
 from __future__ import annotations
 
 import uuid

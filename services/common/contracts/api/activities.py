@@ -1,4 +1,4 @@
-"""Validated inputs of the activities service."""
+"""The activities API's requests: activity logs, decisions, kinds, activity days."""
 from __future__ import annotations
 
 import uuid

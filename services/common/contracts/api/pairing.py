@@ -1,4 +1,4 @@
-"""Validated inputs of the pairing and needs entrypoints. Rules that need the database (who may
+"""The pairing and needs API's requests. Rules that need the database (who may
 be a mentor, which target fits which kind) are checked in pairings.py and needs.py."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from services.common.contracts.pairing import PairingTargetKind
 from services.common.validation import IsoDate
-from services.members.schemas import Strict
+from services.common.contracts.api.members import Strict
 
 
 class PairingCreate(Strict):
