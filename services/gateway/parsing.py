@@ -14,6 +14,7 @@ import re
 import uuid
 
 from nameko.extensions import DependencyProvider
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from services.common.errors import InvalidInput, PayloadTooLarge
 from services.common.settings import from_container
@@ -59,12 +60,19 @@ def _bounded_int(digits: str) -> int:
 
 
 def read_body(request) -> bytes:
+    """The body, at most `max_content_length` bytes, read once and kept: a write's fingerprint
+    (routing.identify_write) and the route both read it."""
     limit = request.max_content_length
+    too_large = PayloadTooLarge(f"body: larger than {limit} bytes", [{"field": "body", "reason": f"larger than {limit} bytes"}])
     if limit is not None and (request.content_length or 0) > limit:
-        raise PayloadTooLarge(f"body: larger than {limit} bytes", [{"field": "body", "reason": f"larger than {limit} bytes"}])
-    data = request.stream.read(limit + 1) if limit is not None else request.get_data()
+        raise too_large
+    try:
+        # Werkzeug's stream stops at max_content_length (also for a chunked body of no stated length).
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise too_large from None
     if limit is not None and len(data) > limit:
-        raise PayloadTooLarge(f"body: larger than {limit} bytes", [{"field": "body", "reason": f"larger than {limit} bytes"}])
+        raise too_large
     return data
 
 

@@ -14,6 +14,7 @@ from services.gateway.auth import TokenCache
 from services.gateway.errors import json_response
 from services.gateway.parsing import RequestLimits
 from services.gateway.routes.activities import ActivitiesRoutes
+from services.gateway.routes.docs import DocsRoutes
 from services.gateway.routes.dues import DuesRoutes
 from services.gateway.routes.members import MembersRoutes
 from services.gateway.routes.notify import NotifyRoutes
@@ -21,7 +22,8 @@ from services.gateway.routes.pairing import PairingRoutes
 from services.gateway.routes.points import PointsRoutes
 
 
-class GatewayService(MembersRoutes, ActivitiesRoutes, PointsRoutes, NotifyRoutes, PairingRoutes, DuesRoutes):
+class GatewayService(MembersRoutes, ActivitiesRoutes, PointsRoutes, NotifyRoutes, PairingRoutes, DuesRoutes,
+                     DocsRoutes):
     name = "gateway"
 
     members = RpcClient("members")

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from services.common.contracts.api.answers import Answer
+
 from services.common.validation import IsoDate, IsoMoment
 
 PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -123,3 +125,24 @@ class KindCreate(_Input):
     points_per_unit: int = Field(ge=-100, le=100)
     monthly_cap: int | None = Field(default=None, ge=0, le=1000)
     dimension: Literal["ability", "service", "results"]
+
+
+# ---- answers ----
+
+
+class Activity(Answer):
+    """A logged activity and its state."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    org_unit_id: uuid.UUID
+    kind: str
+    occurred_on: str
+    period: str
+    quantity: str = Field(description="a decimal number as text, e.g. \"1.5\"")
+    details: dict
+    evidence: list[str]
+    status: str
+    note: str | None
+    decision_reason: str | None
+    activity_day_id: uuid.UUID | None

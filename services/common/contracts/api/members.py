@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from services.common.contracts.api.answers import Answer
+
 from services.common.contracts.members import BranchRole, PersonCategory, PoliticalStatus
 from services.common.validation import PAGE_LIMIT_MAX, PAGE_OFFSET_MAX, IsoDate
 
@@ -228,3 +230,125 @@ class CommitmentReview(Strict):
     result: Literal["fulfilled", "partly", "not_fulfilled"]
     reviewed_on: IsoDate
     comment: str | None = Field(default=None, max_length=1000)
+
+
+# ---- answers ----
+
+
+class Tenant(Answer):
+    """A college."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+    timezone: str
+
+
+class TenantCreated(Answer):
+    """The new college and its first admin token (shown once)."""
+
+    tenant: Tenant
+    admin_token: str
+
+
+class OrgUnit(Answer):
+    """An org unit: a committee, general branch, branch or group."""
+
+    id: uuid.UUID
+    kind: Literal["committee", "general_branch", "branch", "group"]
+    name: str
+    parent_id: uuid.UUID | None
+    closed_at: str | None
+
+
+class Member(Answer):
+    """A person of the roster."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    org_unit_id: uuid.UUID
+    external_no: str | None
+    name: str
+    category: PersonCategory
+    political_status: PoliticalStatus
+    email: str | None
+    phone: str | None
+    gender: Literal["male", "female"] | None
+    ethnicity: str | None
+    birth_date: date | None
+    department: str | None
+    job_title: str | None
+    wecom_user_id: str | None
+    dingtalk_user_id: str | None
+    joined_work_on: date | None
+    applied_on: date | None
+    joined_party_on: date | None
+    full_member_on: date | None
+    introducers: list[str]
+    status_since: date | None
+    left_at: str | None
+    left_reason: str | None
+    timezone: str | None = Field(default=None, description="the college's time zone, on a single member's answer")
+
+
+class MemberPage(Answer):
+    """A page of the roster."""
+
+    items: list[Member]
+    total: int
+    limit: int
+    offset: int
+
+
+class RoleAssignment(Answer):
+    """An appointment to a branch role."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    org_unit_id: uuid.UUID
+    role: BranchRole
+    started_on: date
+
+
+class IssuedToken(Answer):
+    """A new API token (shown once) and the roles it carries."""
+
+    token: str
+    member_id: uuid.UUID | None
+    roles: list[str]
+
+
+class PioneerPost(Answer):
+    """A pioneer post (党员先锋岗)."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    org_unit_id: uuid.UUID
+    title: str
+    started_on: date
+    ended_on: date | None
+
+
+class CommitmentReviewed(Answer):
+    result: Literal["fulfilled", "partly", "not_fulfilled"]
+    reviewed_on: date
+    comment: str | None
+    reviewer_id: uuid.UUID | None
+
+
+class Commitment(Answer):
+    """A member's yearly commitment (承诺) and its review."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    year: int
+    items: list[str]
+    review: CommitmentReviewed | None
+
+
+class RosterFile(Answer):
+    """A branch's roster as a spreadsheet, base64-encoded."""
+
+    filename: str
+    format: Literal["xlsx"]
+    content_base64: str

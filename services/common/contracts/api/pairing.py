@@ -3,8 +3,12 @@ be a mentor, which target fits which kind) are checked in pairings.py and needs.
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from typing import Literal
 
 from pydantic import Field, model_validator
+
+from services.common.contracts.api.answers import Answer
 
 from services.common.contracts.pairing import PairingTargetKind
 from services.common.validation import IsoDate
@@ -74,3 +78,50 @@ class NeedConfirm(Strict):
 
 class NeedReopen(Strict):
     reason: str = Field(min_length=1, max_length=2000)
+
+
+# ---- answers ----
+
+from services.common.contracts.api.answers import Answer  # noqa: E402
+
+
+class Pairing(Answer):
+    """A pairing (手拉手、一帮一) and where its follow-up stands."""
+
+    id: uuid.UUID
+    mentor_id: uuid.UUID
+    mentor_name: str
+    org_unit_id: uuid.UUID
+    target_kind: PairingTargetKind
+    target_person_id: uuid.UUID | None
+    target_class: str | None
+    target_label: str
+    started_on: date
+    ended_on: date | None
+    end_reason: str | None
+    active: bool
+    last_contact_on: date | None
+    next_due_on: date
+    days_overdue: int | None = Field(default=None, description="on an active pairing read today")
+
+
+class Need(Answer):
+    """A need (诉求) and its state."""
+
+    id: uuid.UUID
+    org_unit_id: uuid.UUID
+    title: str
+    description: str | None
+    status: str
+    raised_by: uuid.UUID
+    raised_by_name: str | None
+    raised_on: date
+    pairing_id: uuid.UUID | None
+    activity_id: uuid.UUID | None
+    assignee_id: uuid.UUID | None
+    assignee_name: str | None
+    resolution: str | None
+    closed_on: date | None
+    escalated_on: date | None
+    days_to_close: int | None = Field(default=None, description="once closed")
+    days_open: int | None = Field(default=None, description="while open")
