@@ -32,6 +32,10 @@ ERROR = {
                               {"type": "object"}]},
         "request_id": {"type": "string"},
     },
+    # invalid_input always names its fields.
+    "if": {"properties": {"error": {"const": "invalid_input"}}},
+    "then": {"required": ["details"],
+             "properties": {"details": {"type": "array", "items": {"$ref": "#/components/schemas/FieldProblem"}}}},
 }
 FIELD_PROBLEM = {
     "type": "object",
