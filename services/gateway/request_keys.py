@@ -52,7 +52,7 @@ def fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
     try:
         canonical = json.dumps(json.loads(body or b"null"), sort_keys=True, separators=(",", ":"),
                                ensure_ascii=False).encode()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply: the route refuses it, naming the body
         canonical = body
     digest = hashlib.sha256()
     for part in (method.upper().encode(), path.encode(), query, canonical):

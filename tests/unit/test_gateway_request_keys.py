@@ -56,3 +56,8 @@ def test_a_body_that_is_not_json_is_compared_byte_for_byte():
     # No body and JSON null are the same request; parts do not run into each other.
     assert request_keys.fingerprint("POST", "/p", b"", b"") == request_keys.fingerprint("POST", "/p", b"", b"null")
     assert request_keys.fingerprint("POST", "/pa", b"", b"") != request_keys.fingerprint("POST", "/p", b"a", b"")
+
+
+def test_a_body_nested_too_deeply_for_the_parser_is_compared_byte_for_byte():
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert request_keys.fingerprint("POST", "/p", b"", deep) == request_keys.fingerprint("POST", "/p", b"", deep)
