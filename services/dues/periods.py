@@ -7,7 +7,7 @@ from datetime import date
 
 from services.common.errors import InvalidInput
 
-PERIOD = r"\d{4}-(0[1-9]|1[0-2])"
+PERIOD = r"[1-9]\d{3}-(0[1-9]|1[0-2])"
 
 
 def parse(value, field: str = "period") -> str:

@@ -74,7 +74,7 @@ PAGE = (
           description=f"items to skip, 0 to {PAGE_OFFSET_MAX}"),
 )
 MONTH = {"type": "string", "pattern": PERIOD_PATTERN}
-MONTH_OR_YEAR = {"type": "string", "pattern": r"^(\d{4}-(0[1-9]|1[0-2])|\d{4})$"}
+MONTH_OR_YEAR = {"type": "string", "pattern": r"^([1-9]\d{3}-(0[1-9]|1[0-2])|[1-9]\d{3})$"}
 DAY = {"type": "string", "format": "date"}
 UUID = {"type": "string", "format": "uuid"}
 YEAR = {"type": "integer", "minimum": 2000, "maximum": 2100}

@@ -9,13 +9,13 @@ from services.common.errors import InvalidInput
 from services.common.validation import parse_date
 from services.points import rules
 
-PERIOD = r"\d{4}-(0[1-9]|1[0-2])"
+PERIOD = r"[1-9]\d{3}-(0[1-9]|1[0-2])"
 BOARD_DIMENSIONS = rules.DIMENSIONS + ("total",)
 
 
 def period(value, *, year_ok: bool = False) -> str:
     """A month (YYYY-MM), or with `year_ok` also a year (YYYY)."""
-    pattern = f"({PERIOD}|\\d{{4}})" if year_ok else PERIOD
+    pattern = f"({PERIOD}|[1-9]\\d{{3}})" if year_ok else PERIOD
     if value is None or not re.fullmatch(pattern, str(value)):
         raise InvalidInput.field("period", "expected YYYY-MM" + (" or YYYY" if year_ok else ""))
     return str(value)

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from services.common.contracts.base import Event
 
-PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+PERIOD = r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"
 
 
 class DuesAssessed(Event):

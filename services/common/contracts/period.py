@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pydantic_core import core_schema
 
 # For inputs validated by a pattern before they become a Period (query strings, pydantic fields).
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+PERIOD_PATTERN = r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"
 _PERIOD = re.compile(PERIOD_PATTERN)
 
 

@@ -12,7 +12,7 @@ from services.common.contracts.api.answers import Answer
 
 from services.common.validation import IsoDate, IsoMoment
 
-PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+PERIOD = r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"
 
 
 class _Input(BaseModel):

@@ -327,6 +327,7 @@ class PioneerPost(Answer):
     title: str
     started_on: date
     ended_on: date | None
+    name: str | None = Field(default=None, description="the holder's name, on an org unit's list")
 
 
 class CommitmentReviewed(Answer):

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.common.validation import IsoDate
 
-PERIOD = r"\d{4}-(0[1-9]|1[0-2])"
+PERIOD = r"[1-9]\d{3}-(0[1-9]|1[0-2])"
 
 
 class RuleOverride(BaseModel):
