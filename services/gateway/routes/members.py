@@ -85,11 +85,11 @@ class MembersRoutes:
     def update_member(self, request, member_id):
         return self.members.update_member(member_id, json_body(request))
 
-    @route("POST", "/v1/members/<member_id>/status", body=member_api.StatusChange, answers=OpenObject)
+    @route("POST", "/v1/members/<member_id>/status", body=member_api.StatusChange, answers=member_api.Member)
     def change_status(self, request, member_id):
         return self.members.change_status(member_id, json_body(request))
 
-    @route("GET", "/v1/members/<member_id>/status-history", answers=list[OpenObject])
+    @route("GET", "/v1/members/<member_id>/status-history", answers=list[member_api.StatusRecord])
     def status_history(self, request, member_id):
         return self.members.status_history(member_id)
 

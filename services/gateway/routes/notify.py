@@ -14,17 +14,17 @@ DELIVERY_QUERY = (
 
 
 class NotifyRoutes:
-    @route("GET", "/v1/members/<member_id>/inbox", answers=OpenObject, query=PAGE)
+    @route("GET", "/v1/members/<member_id>/inbox", answers=notify_api.InboxPage, query=PAGE)
     def member_inbox(self, request, member_id):
         self.visible_member(member_id)
         return self.notify.inbox(member_id, *page_args(request))
 
-    @route("GET", "/v1/members/<member_id>/notification-preferences", answers=OpenObject)
+    @route("GET", "/v1/members/<member_id>/notification-preferences", answers=notify_api.Preferences)
     def get_notification_preferences(self, request, member_id):
         self.visible_member(member_id)
         return self.notify.get_preferences(member_id)
 
-    @route("PUT", "/v1/members/<member_id>/notification-preferences", body=notify_api.PreferencesIn, answers=OpenObject)
+    @route("PUT", "/v1/members/<member_id>/notification-preferences", body=notify_api.PreferencesIn, answers=notify_api.Preferences)
     def put_notification_preferences(self, request, member_id):
         self.visible_member(member_id)
         return self.notify.set_preferences(member_id, json_body(request))
@@ -49,7 +49,7 @@ class NotifyRoutes:
             self.tenant_org_unit(body["org_unit_id"])
         return self.notify.send_notice(body)
 
-    @route("GET", "/v1/notification-deliveries", answers=OpenObject, query=DELIVERY_QUERY)
+    @route("GET", "/v1/notification-deliveries", answers=notify_api.DeliveryPage, query=DELIVERY_QUERY)
     def notification_deliveries(self, request):
         return self.notify.deliveries(
             request.args.get("status"), request.args.get("channel"), request.args.get("person_id"),

@@ -35,19 +35,19 @@ class PairingRoutes:
             raise InvalidInput.field("include_ended", "expected true or false")
         return self.members.member_pairings(member_id, include_ended == "true")
 
-    @route("GET", "/v1/org-units/<org_unit_id>/pairings", answers=OpenObject)
+    @route("GET", "/v1/org-units/<org_unit_id>/pairings", answers=pairing_api.BranchPairings)
     def branch_pairings(self, request, org_unit_id):
         return self.members.branch_pairings(org_unit_id)
 
-    @route("GET", "/v1/org-units/<org_unit_id>/pairing-settings", answers=OpenObject)
+    @route("GET", "/v1/org-units/<org_unit_id>/pairing-settings", answers=pairing_api.PairingSettings)
     def get_pairing_settings(self, request, org_unit_id):
         return self.members.pairing_settings(org_unit_id)
 
-    @route("PUT", "/v1/org-units/<org_unit_id>/pairing-settings", body=pairing_api.PairingSettingsIn, answers=OpenObject)
+    @route("PUT", "/v1/org-units/<org_unit_id>/pairing-settings", body=pairing_api.PairingSettingsIn, answers=pairing_api.PairingSettings)
     def put_pairing_settings(self, request, org_unit_id):
         return self.members.set_pairing_settings(org_unit_id, json_body(request))
 
-    @route("POST", "/v1/pairing-scans", body=pairing_api.ScanRequest, answers=OpenObject)
+    @route("POST", "/v1/pairing-scans", body=pairing_api.ScanRequest, answers=pairing_api.ScanResult)
     def run_pairing_scan(self, request):
         return self.members.run_pairing_scan(json_body(request))
 
@@ -75,6 +75,6 @@ class PairingRoutes:
     def reopen_need(self, request, need_id):
         return self.members.reopen_need(need_id, json_body(request))
 
-    @route("GET", "/v1/org-units/<org_unit_id>/needs", answers=OpenObject)
+    @route("GET", "/v1/org-units/<org_unit_id>/needs", answers=pairing_api.BranchNeeds)
     def branch_needs(self, request, org_unit_id):
         return self.members.branch_needs(org_unit_id)

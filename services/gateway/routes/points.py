@@ -49,12 +49,12 @@ def _year(request) -> int:
 
 
 class PointsRoutes:
-    @route("GET", "/v1/members/<member_id>/points", answers=OpenObject, query=(spec.period(),))
+    @route("GET", "/v1/members/<member_id>/points", answers=points_api.Balance, query=(spec.period(),))
     def member_points(self, request, member_id):
         self.visible_member(member_id)
         return self.points.balance(member_id, request.args.get("period"))
 
-    @route("GET", "/v1/members/<member_id>/points/statement", answers=list[OpenObject], query=(spec.period(),))
+    @route("GET", "/v1/members/<member_id>/points/statement", answers=list[points_api.LedgerEntry], query=(spec.period(),))
     def member_statement(self, request, member_id):
         self.visible_member(member_id)
         return self.points.statement(member_id, request.args.get("period"))

@@ -353,3 +353,13 @@ class RosterFile(Answer):
     filename: str
     format: Literal["xlsx"]
     content_base64: str
+
+
+class StatusRecord(Answer):
+    """One step of a member's political status history."""
+
+    from_status: PoliticalStatus | None
+    to_status: PoliticalStatus
+    effective_on: date
+    note: str | None
+    recorded_at: str

@@ -1,4 +1,4 @@
-"""The notify API's requests: a branch's robot, a member's preferences, a notice sent by hand.
+"""The notify API: a branch's robot, a member's preferences and inbox, a notice sent by hand, deliveries.
 
 Which notices exist is notify's own table (its templates); notify's schemas add those checks on
 top of these shapes."""
@@ -8,6 +8,8 @@ import uuid
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from services.common.contracts.api.answers import Answer
 
 RobotKind = Literal["wecom", "dingtalk"]
 PersonChannel = Literal["email", "wecom", "dingtalk"]
@@ -40,3 +42,63 @@ class NoticeIn(BaseModel):
     person_id: uuid.UUID | None = None
     org_unit_id: uuid.UUID | None = None
     fields: dict[str, str | int] = Field(default_factory=dict)
+
+
+# ---- answers ----
+
+
+class Notice(Answer):
+    """One notice in a member's inbox."""
+
+    id: uuid.UUID
+    template: str
+    title: str
+    body: str
+    created_at: str
+    read: bool
+
+
+class InboxPage(Answer):
+    """A page of a member's inbox, newest first."""
+
+    items: list[Notice]
+    limit: int
+    offset: int
+
+
+class Preferences(Answer):
+    """How a member is notified beyond the inbox."""
+
+    person_id: uuid.UUID
+    email: str | None
+    language: Literal["zh", "en"]
+    notices: dict[str, list[PersonChannel]]
+    name: str | None = Field(description="as notify learnt it from the roster")
+    org_unit_id: uuid.UUID | None
+
+
+class Delivery(Answer):
+    """One notice sent (or being sent) on one channel."""
+
+    id: uuid.UUID
+    cause: str
+    notice: str
+    channel: str
+    person_id: uuid.UUID | None
+    org_unit_id: uuid.UUID | None
+    title: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: str
+    finished_at: str | None
+    next_attempt_at: str | None
+
+
+class DeliveryPage(Answer):
+    """A page of the delivery log."""
+
+    items: list[Delivery]
+    total: int
+    limit: int
+    offset: int

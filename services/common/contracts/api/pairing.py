@@ -125,3 +125,39 @@ class Need(Answer):
     escalated_on: date | None
     days_to_close: int | None = Field(default=None, description="once closed")
     days_open: int | None = Field(default=None, description="while open")
+
+
+class PairingSettings(Answer):
+    """A branch's follow-up rhythm."""
+
+    org_unit_id: uuid.UUID
+    contact_every_days: int
+    need_overdue_days: int
+
+
+class BranchPairings(Answer):
+    """A branch's pairings as of a day, and how many are overdue."""
+
+    org_unit_id: uuid.UUID
+    on: date
+    items: list[Pairing]
+    overdue: int
+
+
+class BranchNeeds(Answer):
+    """A branch's needs as of a day, open and closed."""
+
+    org_unit_id: uuid.UUID
+    on: date
+    open: list[Need]
+    closed: list[Need]
+    average_days_to_close: float | None
+
+
+class ScanResult(Answer):
+    """What a scan found overdue."""
+
+    tenants: int
+    pairing_contact_overdue: int
+    need_overdue: int
+    on: date | None

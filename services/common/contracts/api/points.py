@@ -1,9 +1,13 @@
 """The points API's requests: a rule set's layer (what a tenant or branch stores), a month close."""
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.common.contracts.api.answers import Answer
 
 from services.common.validation import IsoDate
 
@@ -63,3 +67,40 @@ class MonthCloseRequest(BaseModel):
 
     org_unit_id: str = Field(max_length=36)
     period: str = Field(pattern=f"^{PERIOD}$")
+
+
+# ---- answers ----
+
+
+class PeriodPoints(Answer):
+    points: int
+    entries: int
+
+
+class Balance(Answer):
+    """A member's points: in total, per month, per year, and per dimension of the month asked."""
+
+    member_id: uuid.UUID
+    total: int
+    periods: dict[str, PeriodPoints]
+    years: dict[str, int]
+    dimensions: dict[str, int]
+
+
+class LedgerEntry(Answer):
+    """One entry of the append-only points ledger."""
+
+    id: uuid.UUID
+    period: str
+    org_unit_id: uuid.UUID | None
+    kind: str | None
+    delta: int
+    rule: str | None
+    rule_version: int | None
+    rule_set_id: uuid.UUID | None
+    dimension: str | None
+    occurred_on: date | None
+    activity_id: uuid.UUID | None
+    source_event_id: uuid.UUID | None
+    reason: str | None
+    at: str
