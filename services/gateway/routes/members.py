@@ -51,7 +51,7 @@ class MembersRoutes:
     def close_org_unit(self, request, org_unit_id):
         return self.members.close_org_unit(org_unit_id)
 
-    @route("GET", "/v1/org-units/<org_unit_id>/roles", answers=list[OpenObject])
+    @route("GET", "/v1/org-units/<org_unit_id>/roles", answers=list[member_api.UnitRole])
     def unit_roles(self, request, org_unit_id):
         return self.members.unit_roles(org_unit_id)
 
@@ -93,11 +93,11 @@ class MembersRoutes:
     def status_history(self, request, member_id):
         return self.members.status_history(member_id)
 
-    @route("POST", "/v1/members/<member_id>/transfer", body=member_api.TransferCreate, answers=OpenObject)
+    @route("POST", "/v1/members/<member_id>/transfer", body=member_api.TransferCreate, answers=member_api.Member)
     def transfer_member(self, request, member_id):
         return self.members.transfer_member(member_id, json_body(request))
 
-    @route("GET", "/v1/members/<member_id>/transfers", answers=list[OpenObject])
+    @route("GET", "/v1/members/<member_id>/transfers", answers=list[member_api.Transfer])
     def member_transfers(self, request, member_id):
         return self.members.transfers(member_id)
 
@@ -109,11 +109,11 @@ class MembersRoutes:
     def assign_role(self, request, member_id):
         return self.members.assign_role(member_id, json_body(request))
 
-    @route("POST", "/v1/members/<member_id>/followers", status=201, body=member_api.ActivistAssign, answers=OpenObject)
+    @route("POST", "/v1/members/<member_id>/followers", status=201, body=member_api.ActivistAssign, answers=member_api.ActivistLink)
     def assign_activist(self, request, member_id):
         return self.members.assign_activist(member_id, json_body(request))
 
-    @route("GET", "/v1/members/<member_id>/followers", answers=list[OpenObject])
+    @route("GET", "/v1/members/<member_id>/followers", answers=list[member_api.Follower])
     def followers(self, request, member_id):
         return self.members.followers(member_id)
 

@@ -29,12 +29,12 @@ class NotifyRoutes:
         self.visible_member(member_id)
         return self.notify.set_preferences(member_id, json_body(request))
 
-    @route("GET", "/v1/org-units/<org_unit_id>/robots", answers=list[OpenObject])
+    @route("GET", "/v1/org-units/<org_unit_id>/robots", answers=list[notify_api.Robot])
     def list_robots(self, request, org_unit_id):
         self.tenant_org_unit(org_unit_id)
         return self.notify.list_robots(org_unit_id)
 
-    @route("PUT", "/v1/org-units/<org_unit_id>/robots/<kind>", body=notify_api.RobotIn, answers=OpenObject)
+    @route("PUT", "/v1/org-units/<org_unit_id>/robots/<kind>", body=notify_api.RobotIn, answers=notify_api.Robot)
     def put_robot(self, request, org_unit_id, kind):
         self.tenant_org_unit(org_unit_id)
         return self.notify.put_robot(org_unit_id, kind, json_body(request))

@@ -363,3 +363,38 @@ class StatusRecord(Answer):
     effective_on: date
     note: str | None
     recorded_at: str
+
+
+class Transfer(Answer):
+    """A member's move from one org unit to another."""
+
+    from_org_unit_id: uuid.UUID
+    to_org_unit_id: uuid.UUID
+    effective_on: date
+    note: str | None
+
+
+class UnitRole(Answer):
+    """Who holds which role in an org unit."""
+
+    member_id: uuid.UUID
+    name: str
+    role: BranchRole
+    started_on: date
+
+
+class ActivistLink(Answer):
+    """An activist (入党积极分子) followed by a member."""
+
+    id: uuid.UUID
+    activist_id: uuid.UUID
+    follower_id: uuid.UUID
+    assigned_on: date
+
+
+class Follower(Answer):
+    """One of the members following an activist."""
+
+    follower_id: uuid.UUID
+    name: str
+    assigned_on: date

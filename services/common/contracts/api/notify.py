@@ -102,3 +102,14 @@ class DeliveryPage(Answer):
     total: int
     limit: int
     offset: int
+
+
+class Robot(Answer):
+    """A branch's group robot (WeCom or DingTalk); its secret is never answered."""
+
+    id: uuid.UUID
+    org_unit_id: uuid.UUID
+    kind: RobotKind
+    webhook_url: str
+    signed: bool
+    enabled: bool
