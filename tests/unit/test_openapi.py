@@ -31,7 +31,7 @@ NOT_MODELLED_YET = {
     "send_notice",
     "rule_set", "save_rule_set", "close_month", "leaderboard",
     "unit_leaderboard", "assessment", "monthly_report",
-    "dues_rate_table", "save_dues_rate_table", "record_dues_base", "dues_bases", "import_dues_bases",
+    "dues_rate_table", "save_dues_rate_table", "import_dues_bases",
     "record_dues_relief", "assess_dues", "record_dues_payment", "correct_dues_payment", "import_dues_statement",
     "member_dues", "dues_arrears", "check_dues_arrears", "dues_report", "tenant_dues_report",
 }

@@ -16,11 +16,11 @@ class DuesRoutes:
     def save_dues_rate_table(self, request):
         return self.dues.save_rate_table(json_body(request))
 
-    @route("POST", "/v1/members/<member_id>/dues-bases", status=201, body=dues_api.BaseCreate, answers=OpenObject)
+    @route("POST", "/v1/members/<member_id>/dues-bases", status=201, body=dues_api.BaseCreate, answers=dues_api.DuesBase)
     def record_dues_base(self, request, member_id):
         return self.dues.record_base(member_id, json_body(request))
 
-    @route("GET", "/v1/members/<member_id>/dues-bases", answers=list[OpenObject])
+    @route("GET", "/v1/members/<member_id>/dues-bases", answers=list[dues_api.DuesBase])
     def dues_bases(self, request, member_id):
         return self.dues.bases(member_id)
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationInfo, field_validator
 
+from services.common.contracts.api.answers import Answer
 from services.common.contracts.period import PERIOD_PATTERN
 
 Category = Literal["employed", "retired", "student", "unemployed", "subsistence"]
@@ -155,3 +156,22 @@ class StatementImport(FileImport):
 class ArrearsCheck(Strict):
     org_unit_id: uuid.UUID
     period: Period
+
+
+# ---- answers ----
+
+
+class DuesBase(Answer):
+    """A member's dues base for a year, from a month on."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    year: int
+    effective_from: str
+    category: Category
+    monthly_income_fen: int | None
+    source: str
+    reason: str | None
+    recorded_at: str | None
+    monthly_dues_fen: int | None = Field(default=None, description="what the base owes a month, when just recorded")
+    rate_bp: int | None = Field(default=None, description="the rate applied, in basis points, when just recorded")
