@@ -30,7 +30,7 @@ from services.dues import files, models, periods, rate_tables, rates, read_model
 
 CATEGORY_NAMES = {"在职": "employed", "离退休": "retired", "退休": "retired", "离休": "retired", "学生": "student",
                   "失业": "unemployed", "下岗失业": "unemployed", "低保": "subsistence",
-                  "享受最低生活保障": "subsistence"} | {c: c for c in rates.CATEGORIES}
+                  "享受最低生活保障": "subsistence"} | {c: c for c in dues_api.CATEGORIES}
 PAYROLL_COLUMNS = {"工号": "external_no", "姓名": "name", "年度": "year", "人员类别": "category",
                    "类别": "category", "月收入（元）": "income", "月收入(元)": "income", "月收入": "income",
                    "税后月收入（元）": "income", "税后月收入": "income", "起始月份": "effective_from",
@@ -126,9 +126,9 @@ def check_payroll_row(raw: dict) -> tuple[dict | None, list[tuple[str, str]]]:
         income, why = rates.checked_fen(raw["income"], 0, "a monthly income cannot be negative")
         if why:
             problems.append(("income", why))
-    if category in rates.INCOME_CATEGORIES and not text.get("income"):
+    if category in dues_api.INCOME_CATEGORIES and not text.get("income"):
         problems.append(("income", f"required for {text['category']}"))
-    if category in rates.FLAT_CATEGORIES and text.get("income"):
+    if category in dues_api.FLAT_CATEGORIES and text.get("income"):
         problems.append(("income", f"{text['category']} members pay a flat amount: leave it empty"))
     effective_from = text.get("effective_from")
     if effective_from:
@@ -140,7 +140,7 @@ def check_payroll_row(raw: dict) -> tuple[dict | None, list[tuple[str, str]]]:
     if problems:
         return None, problems
     return {"external_no": text["external_no"], "name": text["name"], "year": year, "category": category,
-            "monthly_income_fen": income if category in rates.INCOME_CATEGORIES else None,
+            "monthly_income_fen": income if category in dues_api.INCOME_CATEGORIES else None,
             "effective_from": effective_from, "reason": (text.get("reason") or "")[:200] or None}, []
 
 

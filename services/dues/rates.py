@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from services.common.contracts.api.dues import (  # the shapes a request carries, priced here
-    BASIS, CATEGORIES, FLAT_CATEGORIES, INCOME_CATEGORIES, MAX_MONTHLY_INCOME_FEN, Band, Category, RateTable, Relief,
+    BASIS, FLAT_CATEGORIES, INCOME_CATEGORIES, MAX_MONTHLY_INCOME_FEN, Band, RateTable,
 )
 
 NATIONAL_2008_FROM = date(2008, 4, 1)

@@ -6,7 +6,6 @@ mentor reads their own pairings; a need is confirmed or reopened only by whoever
 from services.common.errors import InvalidInput
 from services.gateway.parsing import json_body
 from services.common.contracts.api import pairing as pairing_api
-from services.common.contracts.api.answers import OpenObject
 from services.gateway.spec import BOOLEAN_TEXT, Query
 from services.gateway.routing import route
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -81,8 +80,6 @@ class NeedReopen(Strict):
 
 
 # ---- answers ----
-
-from services.common.contracts.api.answers import Answer  # noqa: E402
 
 
 class Pairing(Answer):
