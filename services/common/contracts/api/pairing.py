@@ -82,6 +82,13 @@ class NeedReopen(Strict):
 # ---- answers ----
 
 
+class PairingContact(Answer):
+    """A contact logged (as a pairing_contact activity) for a pairing."""
+
+    activity_id: uuid.UUID
+    occurred_on: date
+
+
 class Pairing(Answer):
     """A pairing (手拉手、一帮一) and where its follow-up stands."""
 
@@ -100,6 +107,7 @@ class Pairing(Answer):
     last_contact_on: date | None
     next_due_on: date
     days_overdue: int | None = Field(default=None, description="on an active pairing read today")
+    contacts: list[PairingContact] | None = Field(default=None, description="newest first, on a single pairing's answer")
 
 
 class Need(Answer):
