@@ -110,6 +110,16 @@ class Pairing(Answer):
     contacts: list[PairingContact] | None = Field(default=None, description="newest first, on a single pairing's answer")
 
 
+class NeedStep(Answer):
+    """One change of a need's state."""
+
+    from_status: str | None
+    to_status: str
+    by_person_id: uuid.UUID | None
+    note: str | None
+    at: str
+
+
 class Need(Answer):
     """A need (诉求) and its state."""
 
@@ -130,6 +140,7 @@ class Need(Answer):
     escalated_on: date | None
     days_to_close: int | None = Field(default=None, description="once closed")
     days_open: int | None = Field(default=None, description="while open")
+    history: list[NeedStep] | None = Field(default=None, description="oldest first, on a single need's answer")
 
 
 class PairingSettings(Answer):
