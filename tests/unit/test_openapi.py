@@ -40,8 +40,8 @@ NOT_MODELLED_YET = {
     "plan_meeting", "get_meeting", "list_meetings", "check_in", "record_meeting_attendance", "ask_leave",
     "decide_leave", "write_minutes", "close_meeting", "meeting_norms", "save_meeting_norms", "org_life_compliance",
     "publish_notice", "notice_receipts", "acknowledge_notice", "remind_notice", "member_notices",
-    "start_provider_sign_in", "sign_out", "accept_invitation", "invite", "reset_password", "revoke_sign_ins",
-    "me", "my_sessions", "end_my_session", "configure_sign_in_provider", "revoke_token",
+    "start_provider_sign_in", "accept_invitation", "invite", "reset_password", "revoke_sign_ins",
+    "me", "my_sessions", "configure_sign_in_provider",
     "issue_inter_tenant_transfer", "outgoing_transfers", "incoming_transfers", "accept_inter_tenant_transfer",
     "refuse_inter_tenant_transfer", "run_transfer_scan",
 }

@@ -47,7 +47,7 @@ class SignInRoutes:
                                                request.remote_addr or "unknown")
         return self._session_started(request, signed_in)
 
-    @route("POST", "/v1/sign-out", answers=OpenObject)
+    @route("POST", "/v1/sign-out", answers=sign_in_api.SignedOut)
     def sign_out(self, request):
         secret = request.cookies.get(auth.SESSION_COOKIE)
         if not secret:
@@ -82,7 +82,7 @@ class SignInRoutes:
     def my_sessions(self, request):
         return self.members.my_sessions()
 
-    @route("DELETE", "/v1/me/sessions/<session_id>", answers=OpenObject)
+    @route("DELETE", "/v1/me/sessions/<session_id>", answers=sign_in_api.SessionEnded)
     def end_my_session(self, request, session_id):
         self.members.end_my_session(session_id)
         return {"ended": True}
@@ -92,7 +92,7 @@ class SignInRoutes:
         """The college's WeCom or DingTalk app: {client_id, client_secret, agent_id}."""
         return self.members.configure_sign_in_provider(provider, json_body(request))
 
-    @route("DELETE", "/v1/tokens/<token_id>", answers=OpenObject)
+    @route("DELETE", "/v1/tokens/<token_id>", answers=sign_in_api.TokenRevoked)
     def revoke_token(self, request, token_id):
         self.members.revoke_token(token_id)
         return {"revoked": True}

@@ -81,3 +81,15 @@ class SignedIn(Answer):
     roles: list[str]
     csrf_token: str
     session_expires_at: str = Field(description="an ISO 8601 moment")
+
+
+class SignedOut(Answer):
+    signed_out: bool
+
+
+class SessionEnded(Answer):
+    ended: bool
+
+
+class TokenRevoked(Answer):
+    revoked: bool
