@@ -54,6 +54,7 @@ ERRORS = {
     409: ("conflict, idempotency_key_reused", "the request contradicts the current state, or its Idempotency-Key "
                                                "carried out another request"),
     413: ("payload_too_large", "the body is larger than MAX_REQUEST_BYTES"),
+    429: ("too_many_attempts", "too many failed attempts: locked for Retry-After seconds"),
     422: ("a domain code", "the request is well formed but the rules refuse it"),
     503: ("service_unavailable", "a service this request needs is down or slow: send it again (Retry-After)"),
 }
@@ -67,7 +68,7 @@ def _error_statuses(spec: RouteSpec) -> list[int]:
         statuses.append(409)
     if spec.body is not None:
         statuses.append(413)
-    return statuses + [422, 503]
+    return sorted(set(statuses + [422, 503, *spec.refuses]))
 
 
 def _answer_model(answers) -> tuple[type[BaseModel] | None, bool]:

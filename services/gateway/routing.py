@@ -67,11 +67,12 @@ def identify_write(service, request) -> None:
 
 
 def route(method: str, url: str, *, answers, status: int = 200, authenticated: bool = True, body=None,
-          query: tuple[Query, ...] = ()):
+          query: tuple[Query, ...] = (), refuses: tuple[int, ...] = ()):
     """`answers`: the pydantic model (or `list[Model]`) of the JSON answered with `status`; `body`:
-    the model of the JSON body the route reads; `query`: the query arguments it reads."""
+    the model of the JSON body the route reads; `query`: the query arguments it reads; `refuses`:
+    the statuses an open route answers beyond the error table's (a wrong password's 401)."""
     spec = RouteSpec(method=method, url=url, status=status, authenticated=authenticated, body=body,
-                     answers=answers, query=tuple(query))
+                     answers=answers, query=tuple(query), refuses=tuple(refuses))
 
     def decorate(fn):
         @functools.wraps(fn)

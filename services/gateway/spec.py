@@ -38,6 +38,9 @@ class RouteSpec:
     answers: object  # a pydantic model, list[Model], or SPREADSHEET
     query: tuple[Query, ...] = ()
     media_type: str = JSON
+    # Statuses an open route answers beyond the error table's: sign-in refuses a wrong password (401)
+    # and locks after too many (429).
+    refuses: tuple[int, ...] = ()
     name: str = field(default="", compare=False)  # the entrypoint's name, set by the table
     area: str = field(default="", compare=False)  # the route module: members, activities, ...
 

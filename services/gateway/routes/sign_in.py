@@ -13,7 +13,7 @@ from services.gateway.routing import route
 
 
 class SignInRoutes:
-    @route("POST", "/v1/sign-in", authenticated=False, answers=sign_in_api.SignedIn, body=sign_in_api.SignIn)
+    @route("POST", "/v1/sign-in", authenticated=False, refuses=(401, 429), answers=sign_in_api.SignedIn, body=sign_in_api.SignIn)
     def sign_in(self, request):
         """Login name and password, in the college named by `tenant` (its code). The session travels
         in cookies; the answer carries the CSRF token every write must echo in X-CSRF-Token."""
@@ -38,7 +38,7 @@ class SignInRoutes:
         auth.set_cookies(request, [self.credentials.oauth_state_cookie(state, str(body.get("tenant")), provider)])
         return answer
 
-    @route("POST", "/v1/sign-in/<provider>", authenticated=False, answers=sign_in_api.SignedIn, body=sign_in_api.ProviderFinish)
+    @route("POST", "/v1/sign-in/<provider>", authenticated=False, refuses=(401, 429), answers=sign_in_api.SignedIn, body=sign_in_api.ProviderFinish)
     def finish_provider_sign_in(self, request, provider):
         """The page the provider sent the browser back to posts {code, state}."""
         body = json_body(request)
@@ -56,7 +56,7 @@ class SignInRoutes:
         auth.set_cookies(request, auth.ended_session_cookies())
         return {"signed_out": True}
 
-    @route("POST", "/v1/invitations/accept", authenticated=False, answers=OpenObject, body=sign_in_api.InvitationAccept)
+    @route("POST", "/v1/invitations/accept", authenticated=False, refuses=(401, 429), answers=OpenObject, body=sign_in_api.InvitationAccept)
     def accept_invitation(self, request):
         """Set one's password with an invitation or reset code: {tenant, code, password}."""
         return self.members.accept_invitation(json_body(request))
