@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DB_NAME ?= branch_rhythm
 
-.PHONY: install infra tools database run test test-unit topology bench clean
+.PHONY: install infra tools database run test test-unit fuzz topology bench clean
 
 # Debian ships venv's pip bootstrap apart from Python itself (python3.11-venv): installed if missing.
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -38,6 +38,10 @@ test: install infra tools
 ## The tests that need no server (pure logic, contracts, the import rules), in seconds.
 test-unit: install
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+## Fuzz every API operation harder than CI does (nightly): FUZZ_EXAMPLES requests each, default 1000.
+fuzz: install infra
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} $(PY) -m pytest tests/fuzz -s -p no:logging $(PYTEST_ARGS)
 
 ## Which service consumes which event, through which queue (services/subscriptions.py).
 topology: install

@@ -15,7 +15,7 @@ from services.activities import meeting_rules, models
 from services.activities.activity_log import log_activity, validate_activity
 from services.activities.meetings import activity_details, attendees, local_start, meeting_row, set_attendance
 from services.activities.read_model import tenant_timezone, tree
-from services.activities.schemas import ActivityCreate, Attendance, MoveDay, ScheduleDays
+from services.common.contracts.api.activities import ActivityCreate, Attendance, MoveDay, ScheduleDays
 from services.common.contracts import Period
 from services.common.contracts.activities import ActivityDayScheduled
 from services.common.db import UnitOfWork, new_id, utcnow

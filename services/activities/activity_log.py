@@ -10,7 +10,7 @@ from sqlalchemy import select
 from services.activities import models, statuses
 from services.activities.catalogue import CATALOGUE, Kind
 from services.activities.kinds import kind_of
-from services.activities.schemas import ActivityCreate
+from services.common.contracts.api.activities import ActivityCreate
 from services.common import roster as common_roster
 from services.common.contracts import Period
 from services.common.contracts.activities import ActivityLogged

@@ -13,7 +13,7 @@ from services.activities import models, statuses
 from services.activities.activity_log import activity_dict, activity_row, facts
 from services.activities.kinds import kind_of
 from services.activities.read_model import tree
-from services.activities.schemas import Correction
+from services.common.contracts.api.activities import Correction
 from services.common.contracts.activities import ActivityApproved, ActivityCorrected, ActivityRejected
 from services.common.db import UnitOfWork, utcnow
 from services.common.errors import InvalidInput

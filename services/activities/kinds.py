@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from services.activities import models
 from services.activities.catalogue import CATALOGUE, CustomDetails, Kind
-from services.activities.schemas import KindCreate
+from services.common.contracts.api.activities import KindCreate
 from services.common.contracts.activities import ActivityKindAdded
 from services.common.db import UnitOfWork
 from services.common.errors import Conflict, InvalidInput

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.activities import meeting_rules as rules
 from services.activities.meetings import attendees, meeting_row, read, set_attendance
-from services.activities.schemas import LeaveDecision, LeaveRequest
+from services.common.contracts.api.activities import LeaveDecision, LeaveRequest
 from services.common.db import UnitOfWork, utcnow
 from services.common.errors import Conflict, InvalidInput
 from services.common.tenancy import Caller

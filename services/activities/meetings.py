@@ -23,7 +23,7 @@ from services.activities import meeting_rules as rules
 from services.activities import models
 from services.activities.activity_log import log_activities, validate_activity
 from services.activities.read_model import tenant_timezone, tree
-from services.activities.schemas import ActivityCreate, MeetingCreate, Minutes
+from services.common.contracts.api.activities import ActivityCreate, MeetingCreate, Minutes
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.contracts import Period
 from services.common.errors import InvalidInput, NotFound

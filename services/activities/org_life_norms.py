@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.activities import meeting_rules as rules
 from services.activities import models
 from services.activities.read_model import tree
-from services.activities.schemas import NormsUpdate
+from services.common.contracts.api.activities import NormsUpdate
 from services.common.db import UnitOfWork
 from services.common.errors import InvalidInput, NotFound
 from services.common.tenancy import Caller

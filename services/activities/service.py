@@ -8,9 +8,10 @@ from datetime import datetime, timezone
 
 from nameko.timer import timer
 
+from services.common.contracts.api import activities as activity_api
 from services.activities import (
     activity_day_schedule, activity_days, org_life_norms, activity_log, approval, check_in, four_duties, kinds, leave, meeting_rules, meetings, models,
-    read_model, schemas,
+    read_model,
 )
 from services.activities.gauges import refresh_four_duties
 from services.common.db import Database
@@ -52,7 +53,7 @@ class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
     @rpc
     def add_kind(self, payload: dict) -> dict:
         self.caller.require_admin()
-        data = validate(schemas.KindCreate, payload)
+        data = validate(activity_api.KindCreate, payload)
         with self.db.transaction() as uow:
             return kinds.add_kind(uow, self.caller.tenant_id, data)
 
@@ -75,7 +76,7 @@ class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
 
     @rpc
     def log_activity(self, payload: dict) -> dict:
-        data = validate(schemas.ActivityCreate, payload)
+        data = validate(activity_api.ActivityCreate, payload)
         self.caller.require_self_or_officer(data.member_id)
         # The member must exist in this tenant, and "not in the future" is judged in its time zone.
         member = next(self._members([data.member_id]))
@@ -93,7 +94,7 @@ class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
     def log_bulk(self, payload: dict) -> list[dict]:
         """One occurrence for every member on an attendance list: all logged, or none."""
         self.caller.require_officer()
-        data = validate(schemas.BulkActivityCreate, payload)
+        data = validate(activity_api.BulkActivityCreate, payload)
         with self.db.reader() as session:
             kind = kinds.kind_of(session, self.caller.tenant_id, data.kind)  # the same for everyone listed
         prepared = []
@@ -143,7 +144,7 @@ class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
     def reject(self, activity_id, payload: dict) -> dict:
         self.caller.require_officer()
         activity_id = parse_uuid(activity_id, "activity_id")
-        data = validate(schemas.Rejection, payload)
+        data = validate(activity_api.Rejection, payload)
         with self.db.transaction() as uow:
             return approval.reject(uow, self.caller.tenant_id, activity_id, self.caller, data.reason)
 
@@ -151,14 +152,14 @@ class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
     def correct(self, activity_id, payload: dict) -> dict:
         self.caller.require_officer()
         activity_id = parse_uuid(activity_id, "activity_id")
-        data = validate(schemas.Correction, payload)
+        data = validate(activity_api.Correction, payload)
         with self.db.transaction() as uow:
             return approval.correct(uow, self.caller.tenant_id, activity_id, self.caller, data)
 
     @rpc
     def schedule_activity_days(self, payload: dict) -> list[dict]:
         self.caller.require_officer()
-        data = validate(schemas.ScheduleDays, payload)
+        data = validate(activity_api.ScheduleDays, payload)
         self.caller.require_manages(data.org_unit_id)
         with self.db.transaction() as uow:
             return activity_days.schedule_year(uow, self.caller.tenant_id, data)
@@ -200,7 +201,7 @@ class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
     def move_activity_day(self, day_id, payload: dict) -> dict:
         self.caller.require_officer()
         day_id = parse_uuid(day_id, "day_id")
-        data = validate(schemas.MoveDay, payload)
+        data = validate(activity_api.MoveDay, payload)
         with self.db.transaction() as uow:
             return activity_days.move_day(uow, self.caller.tenant_id, day_id, data, self.caller)
 
@@ -208,7 +209,7 @@ class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
     def record_attendance(self, day_id, payload: dict) -> dict:
         self.caller.require_officer()
         day_id = parse_uuid(day_id, "day_id")
-        data = validate(schemas.Attendance, payload)
+        data = validate(activity_api.Attendance, payload)
         member = next(self._members([data.member_id]))
         with self.db.transaction() as uow:
             return activity_days.record_attendance(uow, self.caller.tenant_id, day_id, member, data, self.caller)
@@ -234,7 +235,7 @@ class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
 
     @rpc
     def plan_meeting(self, payload: dict) -> dict:
-        data = validate(schemas.MeetingCreate, payload)
+        data = validate(activity_api.MeetingCreate, payload)
         with self.db.transaction() as uow:
             return meetings.plan(uow, self.caller.tenant_id, data, self.caller)
 
@@ -254,7 +255,7 @@ class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
     @rpc
     def check_in(self, meeting_id, payload: dict) -> dict:
         meeting_id = parse_uuid(meeting_id, "meeting_id")
-        data = validate(schemas.CheckIn, payload)
+        data = validate(activity_api.CheckIn, payload)
         if self.caller.caller_id is None:
             raise Forbidden("check-in is by the attendee's own account")
         with self.db.transaction() as uow:
@@ -264,7 +265,7 @@ class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
     def record_meeting_attendance(self, meeting_id, payload: dict) -> dict:
         self.caller.require_officer()
         meeting_id = parse_uuid(meeting_id, "meeting_id")
-        data = validate(schemas.AttendanceList, payload)
+        data = validate(activity_api.AttendanceList, payload)
         with self.db.transaction() as uow:
             return check_in.record_list(uow, self.caller.tenant_id, meeting_id, data, self.caller,
                                         self.check_in_window)
@@ -272,7 +273,7 @@ class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
     @rpc
     def ask_leave(self, meeting_id, payload: dict) -> dict:
         meeting_id = parse_uuid(meeting_id, "meeting_id")
-        data = validate(schemas.LeaveRequest, payload)
+        data = validate(activity_api.LeaveRequest, payload)
         if self.caller.caller_id is None:
             raise Forbidden("leave is asked by the attendee's own account")
         with self.db.transaction() as uow:
@@ -282,7 +283,7 @@ class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
     def decide_leave(self, meeting_id, payload: dict) -> dict:
         self.caller.require_officer()
         meeting_id = parse_uuid(meeting_id, "meeting_id")
-        data = validate(schemas.LeaveDecision, payload)
+        data = validate(activity_api.LeaveDecision, payload)
         with self.db.transaction() as uow:
             return leave.decide(uow, self.caller.tenant_id, meeting_id, data, self.caller)
 
@@ -290,7 +291,7 @@ class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
     def write_minutes(self, meeting_id, payload: dict) -> dict:
         self.caller.require_officer()
         meeting_id = parse_uuid(meeting_id, "meeting_id")
-        data = validate(schemas.Minutes, payload)
+        data = validate(activity_api.Minutes, payload)
         with self.db.transaction() as uow:
             return meetings.write_minutes(uow, self.caller.tenant_id, meeting_id, data, self.caller)
 
@@ -313,7 +314,7 @@ class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
     def save_meeting_norms(self, org_unit_id, payload: dict) -> dict:
         self.caller.require_officer()
         unit = parse_uuid(org_unit_id, "org_unit_id")
-        data = validate(schemas.NormsUpdate, payload)
+        data = validate(activity_api.NormsUpdate, payload)
         with self.db.transaction() as uow:
             return org_life_norms.save_norms(uow, self.caller.tenant_id, unit, data, self.caller)
 

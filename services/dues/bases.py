@@ -26,16 +26,27 @@ from sqlalchemy import select
 from services.common.contracts import PERIOD_PATTERN, Period
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import InvalidInput
-from services.dues import files, models, rate_tables, rates, read_model, schemas
+from services.common.contracts.api import dues as dues_api
+from services.dues import files, models, rate_tables, rates, read_model
 
 CATEGORY_NAMES = {"在职": "employed", "离退休": "retired", "退休": "retired", "离休": "retired", "学生": "student",
                   "失业": "unemployed", "下岗失业": "unemployed", "低保": "subsistence",
-                  "享受最低生活保障": "subsistence"} | {c: c for c in rates.CATEGORIES}
+                  "享受最低生活保障": "subsistence"} | {c: c for c in dues_api.CATEGORIES}
 PAYROLL_COLUMNS = {"工号": "external_no", "姓名": "name", "年度": "year", "人员类别": "category",
                    "类别": "category", "月收入（元）": "income", "月收入(元)": "income", "月收入": "income",
                    "税后月收入（元）": "income", "税后月收入": "income", "起始月份": "effective_from",
                    "备注": "reason"}
 PAYROLL_REQUIRED = {"external_no": "工号", "name": "姓名", "year": "年度", "category": "人员类别"}
+
+
+def parse_year(value, field: str = "year") -> int:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput.field(field, "expected a year between 2000 and 2100") from None
+    if isinstance(value, bool) or not 2000 <= year <= 2100:
+        raise InvalidInput.field(field, "expected a year between 2000 and 2100")
+    return year
 
 
 def base_dict(row) -> dict:
@@ -45,7 +56,7 @@ def base_dict(row) -> dict:
             "recorded_at": row.recorded_at.isoformat() if row.recorded_at else None}
 
 
-def record(uow: UnitOfWork, tenant_id, member_id: uuid.UUID, data: schemas.BaseCreate, caller_id,
+def record(uow: UnitOfWork, tenant_id, member_id: uuid.UUID, data: dues_api.BaseCreate, caller_id,
            source: str = "entered") -> dict:
     effective_from = data.effective_from or f"{data.year:04d}-01"
     read_model.require_party_member(uow.session, tenant_id, member_id, Period(effective_from).last_day)
@@ -81,7 +92,7 @@ def in_force(session, tenant_id, member_ids, period: str) -> dict:
 
 # --- reliefs ---------------------------------------------------------------------------------------
 
-def record_relief(uow: UnitOfWork, tenant_id, member_id, data: schemas.ReliefCreate, caller_id) -> dict:
+def record_relief(uow: UnitOfWork, tenant_id, member_id, data: dues_api.ReliefCreate, caller_id) -> dict:
     read_model.require_party_member(uow.session, tenant_id, member_id, data.from_period.last_day)
     row = dict(id=new_id(), tenant_id=tenant_id, member_id=member_id, kind=data.kind, from_period=data.from_period,
                to_period=data.to_period, reduced_to_fen=data.reduced_to_fen, reason=data.reason,
@@ -118,7 +129,7 @@ def check_payroll_row(raw: dict) -> tuple[dict | None, list[tuple[str, str]]]:
     year = None
     if text.get("year"):
         try:
-            year = schemas.parse_year(text["year"].removesuffix("年"))
+            year = parse_year(text["year"].removesuffix("年"))
         except InvalidInput as exc:
             problems.append(("year", exc.details[0]["reason"]))
     income = None
@@ -126,9 +137,9 @@ def check_payroll_row(raw: dict) -> tuple[dict | None, list[tuple[str, str]]]:
         income, why = rates.checked_fen(raw["income"], 0, "a monthly income cannot be negative")
         if why:
             problems.append(("income", why))
-    if category in rates.INCOME_CATEGORIES and not text.get("income"):
+    if category in dues_api.INCOME_CATEGORIES and not text.get("income"):
         problems.append(("income", f"required for {text['category']}"))
-    if category in rates.FLAT_CATEGORIES and text.get("income"):
+    if category in dues_api.FLAT_CATEGORIES and text.get("income"):
         problems.append(("income", f"{text['category']} members pay a flat amount: leave it empty"))
     effective_from = text.get("effective_from")
     if effective_from:
@@ -140,7 +151,7 @@ def check_payroll_row(raw: dict) -> tuple[dict | None, list[tuple[str, str]]]:
     if problems:
         return None, problems
     return {"external_no": text["external_no"], "name": text["name"], "year": year, "category": category,
-            "monthly_income_fen": income if category in rates.INCOME_CATEGORIES else None,
+            "monthly_income_fen": income if category in dues_api.INCOME_CATEGORIES else None,
             "effective_from": effective_from, "reason": (text.get("reason") or "")[:200] or None}, []
 
 
@@ -181,7 +192,7 @@ def import_payroll(uow: UnitOfWork, tenant_id, branch_id, content: bytes, fmt: s
     if errors and mode == "all_or_nothing":
         return {**report, "status": "rejected"}
     for member_id, values in accepted:
-        data = schemas.BaseCreate(year=values["year"], effective_from=values["effective_from"],
+        data = dues_api.BaseCreate(year=values["year"], effective_from=values["effective_from"],
                                   category=values["category"], monthly_income_fen=values["monthly_income_fen"],
                                   reason=values["reason"])
         record(uow, tenant_id, member_id, data, caller_id, source="payroll")

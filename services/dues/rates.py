@@ -20,50 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from services.common.contracts.api.dues import (  # the shapes a request carries, priced here
+    BASIS, FLAT_CATEGORIES, INCOME_CATEGORIES, MAX_MONTHLY_INCOME_FEN, Band, RateTable,
+)
 
-Category = Literal["employed", "retired", "student", "unemployed", "subsistence"]
-CATEGORIES: tuple[str, ...] = Category.__args__
-# Categories priced on an income; the others pay a flat amount.
-INCOME_CATEGORIES = ("employed", "retired")
-FLAT_CATEGORIES = ("student", "unemployed", "subsistence")
-BASIS = 10_000  # basis points in a whole
-# Above this a monthly income is a typing error (a yearly figure, a misplaced point), not a salary.
-MAX_MONTHLY_INCOME_FEN = 100_000_000  # 1,000,000 yuan
 NATIONAL_2008_FROM = date(2008, 4, 1)
-
-
-class Band(BaseModel):
-    """Incomes up to `up_to_fen` (inclusive; None: no upper bound) pay `rate_bp` on the whole amount."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    up_to_fen: int | None = Field(default=None, ge=1, le=MAX_MONTHLY_INCOME_FEN)
-    rate_bp: int = Field(ge=0, le=BASIS)
-
-
-class RateTable(BaseModel):
-    """One version of the rates: bands per income category and the flat monthly amount."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    employed: tuple[Band, ...] = Field(min_length=1, max_length=20)
-    retired: tuple[Band, ...] = Field(min_length=1, max_length=20)
-    flat_fen: int = Field(ge=0, le=100_000)
-
-    @field_validator(*INCOME_CATEGORIES)
-    @classmethod
-    def _bands_rise_and_cover_every_income(cls, bands):
-        bounds = [b.up_to_fen for b in bands]
-        if bounds[-1] is not None:
-            raise ValueError("the last band must have no upper bound (up_to_fen null)")
-        if any(b is None for b in bounds[:-1]):
-            raise ValueError("only the last band may have no upper bound")
-        if bounds[:-1] != sorted(set(bounds[:-1])):
-            raise ValueError("upper bounds must rise strictly")
-        return bands
 
 
 NATIONAL_2008 = RateTable(
@@ -107,9 +69,6 @@ def monthly_dues(table: RateTable, category: str, income_fen: int | None) -> Pri
     band = band_for(getattr(table, category), income_fen)
     return Price(percent_of(income_fen, band.rate_bp), band.rate_bp,
                  f"{category}: {yuan(income_fen)} yuan x {band.rate_bp / 100:g} %")
-
-
-Relief = Literal["exempt", "reduced", "deferred"]
 
 
 def apply_relief(price: Price, relief: str | None, reduced_to_fen: int | None = None) -> Price:

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from nameko.timer import timer
 
+from services.common.contracts.api import dues as dues_api
 from services.common.contracts.period import Period, month_or_year
 from services.common.db import Database
 from services.common.errors import InvalidInput
@@ -23,7 +24,7 @@ from services.common.rpc import rpc
 from services.common.service import ServiceBase
 from services.common.validation import parse_date, parse_uuid, validate
 from services.dues import (
-    arrears, assessments, bases, models, payments, rate_tables, read_model, reports, schedule, schemas,
+    arrears, assessments, bases, models, payments, rate_tables, read_model, reports, schedule,
 )
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ class DuesService(ResolvesReferences, RosterFollower, ServiceBase):
     @rpc
     def save_rate_table(self, payload) -> dict:
         self.caller.require_admin()  # the rates apply to every branch of the tenant
-        data = validate(schemas.RateTableCreate, payload)
+        data = validate(dues_api.RateTableCreate, payload)
         with self.db.transaction() as uow:
             return rate_tables.save(
                 uow, self.caller.tenant_id, data.effective_from, data.table, self.caller.caller_id)
@@ -110,7 +111,7 @@ class DuesService(ResolvesReferences, RosterFollower, ServiceBase):
 
     @rpc
     def record_base(self, member_id, payload) -> dict:
-        return self._write_for_member(member_id, payload, schemas.BaseCreate, bases.record)
+        return self._write_for_member(member_id, payload, dues_api.BaseCreate, bases.record)
 
     @rpc
     def bases(self, member_id) -> list[dict]:
@@ -133,18 +134,18 @@ class DuesService(ResolvesReferences, RosterFollower, ServiceBase):
 
     @rpc
     def import_bases(self, payload) -> dict:
-        return self._import_file(payload, schemas.PayrollImport, bases.import_payroll, "format")
+        return self._import_file(payload, dues_api.PayrollImport, bases.import_payroll, "format")
 
     @rpc
     def record_relief(self, member_id, payload) -> dict:
-        return self._write_for_member(member_id, payload, schemas.ReliefCreate, bases.record_relief)
+        return self._write_for_member(member_id, payload, dues_api.ReliefCreate, bases.record_relief)
 
     # --- assessments ---------------------------------------------------------------------------------
 
     @rpc
     def assess(self, payload) -> dict:
         self.caller.require_officer()
-        data = validate(schemas.AssessRequest, payload)
+        data = validate(dues_api.AssessRequest, payload)
         self.caller.require_manages(data.org_unit_id)
         with self.db.transaction() as uow:
             return assessments.assess(
@@ -155,7 +156,7 @@ class DuesService(ResolvesReferences, RosterFollower, ServiceBase):
     @rpc
     def record_payment(self, payload) -> dict:
         self.caller.require_officer()
-        data = validate(schemas.PaymentCreate, payload)
+        data = validate(dues_api.PaymentCreate, payload)
 
         def apply(uow):
             self._manages_member(uow.session, data.member_id)
@@ -167,7 +168,7 @@ class DuesService(ResolvesReferences, RosterFollower, ServiceBase):
     def correct_payment(self, payment_id, payload) -> dict:
         self.caller.require_officer()
         payment_id = parse_uuid(payment_id, "payment_id")
-        data = validate(schemas.PaymentCorrection, payload)
+        data = validate(dues_api.PaymentCorrection, payload)
 
         def apply(uow):
             tenant_id = self.caller.tenant_id
@@ -180,14 +181,14 @@ class DuesService(ResolvesReferences, RosterFollower, ServiceBase):
 
     @rpc
     def import_statement(self, payload) -> dict:
-        return self._import_file(payload, schemas.StatementImport, payments.import_statement, "source")
+        return self._import_file(payload, dues_api.StatementImport, payments.import_statement, "source")
 
     @rpc
     def member_dues(self, member_id, year) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_self_or_officer(member_id)
         with self.db.reader() as session:
-            return reports.member_statement(session, self.caller.tenant_id, member_id, schemas.parse_year(year))
+            return reports.member_statement(session, self.caller.tenant_id, member_id, bases.parse_year(year))
 
     # --- arrears -------------------------------------------------------------------------------------
 
@@ -204,7 +205,7 @@ class DuesService(ResolvesReferences, RosterFollower, ServiceBase):
     @rpc
     def check_arrears(self, payload) -> dict:
         self.caller.require_officer()
-        data = validate(schemas.ArrearsCheck, payload)
+        data = validate(dues_api.ArrearsCheck, payload)
         self.caller.require_manages(data.org_unit_id)
         with self.db.transaction() as uow:
             return arrears.check(

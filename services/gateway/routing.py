@@ -2,6 +2,11 @@
 
 Every HTTP entrypoint is declared with it, so each route body only translates the request into
 one or two RPC calls, and every write carries a request key (`identify_write`).
+
+A route also declares its contract: the model of its JSON body (`body`), of its answer
+(`answers`) and its query arguments (`query`). They change nothing in how the route runs; the
+route table (`services.gateway.routes.table`) and the OpenAPI document are built from them, and
+a test fails when a route's answers disagree with what it declares.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from services.gateway import auth, request_keys
 from services.gateway.errors import error_response, json_response
 from services.gateway.parsing import check_request, read_body, request_correlation_id
 from services.gateway.references import check_references
+from services.gateway.spec import Query, RouteSpec
 
 
 def start_request(service, request) -> str:
@@ -60,7 +66,14 @@ def identify_write(service, request) -> None:
         request.method, request.path, request.query_string, read_body(request))
 
 
-def route(method: str, url: str, *, status: int = 200, authenticated: bool = True):
+def route(method: str, url: str, *, answers, status: int = 200, authenticated: bool = True, body=None,
+          query: tuple[Query, ...] = (), refuses: tuple[int, ...] = ()):
+    """`answers`: the pydantic model (or `list[Model]`) of the JSON answered with `status`; `body`:
+    the model of the JSON body the route reads; `query`: the query arguments it reads; `refuses`:
+    the statuses an open route answers beyond the error table's (a wrong password's 401)."""
+    spec = RouteSpec(method=method, url=url, status=status, authenticated=authenticated, body=body,
+                     answers=answers, query=tuple(query), refuses=tuple(refuses))
+
     def decorate(fn):
         @functools.wraps(fn)
         def entrypoint(self, request, **params):
@@ -77,6 +90,7 @@ def route(method: str, url: str, *, status: int = 200, authenticated: bool = Tru
                 return error_response(exc, correlation_id)
             return auth.with_cookies(request, json_response(status, result, {"X-Request-ID": correlation_id}))
 
+        entrypoint.route_spec = spec
         return http(method, url)(entrypoint)
 
     return decorate

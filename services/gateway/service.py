@@ -16,6 +16,7 @@ from services.gateway.parsing import RequestLimits
 from services.gateway.routes.activities import ActivitiesRoutes
 from services.gateway.routes.audit import AuditRoutes
 from services.gateway.routes.development import DevelopmentRoutes
+from services.gateway.routes.docs import DocsRoutes
 from services.gateway.routes.dues import DuesRoutes
 from services.gateway.routes.meetings import MeetingsRoutes
 from services.gateway.routes.members import MembersRoutes
@@ -28,7 +29,7 @@ from services.gateway.routes.transfers import TransferRoutes
 
 class GatewayService(
     MembersRoutes, ActivitiesRoutes, MeetingsRoutes, PointsRoutes, NotifyRoutes, PairingRoutes, DuesRoutes,
-    DevelopmentRoutes, TransferRoutes, AuditRoutes, SignInRoutes, ServiceBase,
+    DevelopmentRoutes, TransferRoutes, AuditRoutes, SignInRoutes, DocsRoutes, ServiceBase,
 ):
     name = "gateway"
 

@@ -7,10 +7,11 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
+from services.common.contracts.api import members as member_api
 from services.common.db import UnitOfWork
 from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.tenancy import Caller
-from services.members import lookups, models, schemas
+from services.members import lookups, models
 from services.members.accounts.rules import token_lifetime
 
 
@@ -29,13 +30,13 @@ def issue_token(uow: UnitOfWork, tenant_id, person_id, roles, label, expires_in_
     return token
 
 
-def issue_member_token(uow: UnitOfWork, tenant_id, member_id, data: schemas.TokenCreate) -> dict:
+def issue_member_token(uow: UnitOfWork, tenant_id, member_id, data: member_api.TokenCreate) -> dict:
     lookups.person(uow.session, tenant_id, member_id)
     token = issue_token(uow, tenant_id, member_id, data.roles, data.label, data.expires_in_days)
     return {"token": token, "member_id": str(member_id), "roles": sorted(set(data.roles))}
 
 
-def issue_tenant_token(uow: UnitOfWork, tenant_id, member_id, data: schemas.TokenCreate) -> dict:
+def issue_tenant_token(uow: UnitOfWork, tenant_id, member_id, data: member_api.TokenCreate) -> dict:
     """A token from the command line: a person's own, or an admin token that belongs to nobody."""
     lookups.tenant(uow.session, tenant_id)
     if member_id is not None:

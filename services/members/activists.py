@@ -5,12 +5,13 @@ from datetime import date
 
 from sqlalchemy import select
 
+from services.common.contracts.api import members as member_api
 from services.common.contracts.members import ActivistAssigned
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import Conflict, InvalidInput, NotFound
-from services.members import lookups, models, schemas, statuses
+from services.members import lookups, models, statuses
 
-def assign_activist(uow: UnitOfWork, tenant_id, activist_id, data: schemas.ActivistAssign) -> dict:
+def assign_activist(uow: UnitOfWork, tenant_id, activist_id, data: member_api.ActivistAssign) -> dict:
     activist = lookups.active_person(uow.session, tenant_id, activist_id)
     if activist.political_status not in statuses.FOLLOWED_UP:
         raise InvalidInput.field("member_id", "only activists and candidates are followed up")

@@ -14,7 +14,8 @@ from sqlalchemy.dialects.postgresql import insert
 from services.common.contracts.audit import AuditRecorded
 from services.common.exports import xlsx_workbook
 from services.common.validation import check_page
-from services.members import lookups, models, schemas
+from services.common.contracts.api import members as member_api
+from services.members import lookups, models
 
 # The spreadsheet's rows at most: a year of a busy college; a longer span is asked for in parts.
 EXPORT_LIMIT = 100_000
@@ -52,7 +53,7 @@ def moments(zone: str, since, until) -> tuple[datetime | None, datetime | None]:
     return start, end
 
 
-def _query(session, tenant_id, data: schemas.AuditQuery):
+def _query(session, tenant_id, data: member_api.AuditQuery):
     a = models.audit_log
     start, end = moments(lookups.tenant(session, tenant_id).timezone, data.since, data.until)
     query = select(a).where(a.c.tenant_id == tenant_id)
@@ -75,7 +76,7 @@ def entry_dict(row) -> dict:
             "correlation_id": row.correlation_id}
 
 
-def read(session, tenant_id, data: schemas.AuditQuery) -> dict:
+def read(session, tenant_id, data: member_api.AuditQuery) -> dict:
     limit, offset = check_page(data.limit, data.offset)
     rows = session.execute(_query(session, tenant_id, data).limit(limit + 1).offset(offset)).all()
     return {"entries": [entry_dict(row) for row in rows[:limit]], "limit": limit, "offset": offset,
@@ -85,7 +86,7 @@ def read(session, tenant_id, data: schemas.AuditQuery) -> dict:
 HEADER = ["时间 (UTC)", "人员", "角色", "凭据", "路由", "服务入口", "对象", "摘要", "关联 ID"]
 
 
-def export(session, tenant_id, data: schemas.AuditQuery) -> str:
+def export(session, tenant_id, data: member_api.AuditQuery) -> str:
     """The filtered log (no paging) as XLSX, base64."""
     rows = session.execute(_query(session, tenant_id, data).limit(EXPORT_LIMIT)).all()
     content = xlsx_workbook("审计日志", HEADER, (

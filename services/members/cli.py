@@ -18,11 +18,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common.contracts.api import members as member_api
 from services.common.db import ServiceTables, UnitOfWork, make_engine
 from services.common.errors import DomainError
 from services.common.settings import ConfigError, load
 from services.common.validation import parse_uuid, validate
-from services.members import access, importing, models, people, schemas, tenants
+from services.members import access, importing, models, people, tenants
 
 
 def _progress(stage: str, done: int, total: int) -> None:
@@ -67,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _create_tenant(args, uow: UnitOfWork) -> dict:
-    data = validate(schemas.TenantCreate, {"code": args.code, "name": args.name, "timezone": args.timezone})
+    data = validate(member_api.TenantCreate, {"code": args.code, "name": args.name, "timezone": args.timezone})
     return tenants.create_tenant(uow, data)
 
 
@@ -85,7 +86,7 @@ def _import(args, uow: UnitOfWork) -> dict:
 
 
 def _issue_token(args, uow: UnitOfWork) -> dict:
-    data = validate(schemas.TokenCreate, {"roles": args.roles, "label": args.label})
+    data = validate(member_api.TokenCreate, {"roles": args.roles, "label": args.label})
     member_id = parse_uuid(args.member, "member") if args.member else None
     return access.issue_tenant_token(uow, _tenant_id(uow.session, args.tenant), member_id, data)
 
@@ -93,7 +94,7 @@ def _issue_token(args, uow: UnitOfWork) -> dict:
 def _list_branch(args, uow: UnitOfWork) -> None:
     """Prints the branch as a table; nothing to print as JSON."""
     tenant_id = _tenant_id(uow.session, args.tenant)
-    query = schemas.MemberQuery(org_unit_id=parse_uuid(args.branch, "branch"), limit=500)
+    query = member_api.MemberQuery(org_unit_id=parse_uuid(args.branch, "branch"), limit=500)
     result = people.list_members(uow.session, tenant_id, query)
     for m in result["items"]:
         print(f"{m['external_no'] or '-':<12} {m['name']:<10} {m['political_status']:<13} "

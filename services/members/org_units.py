@@ -6,10 +6,11 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from services.common.contracts.api import members as member_api
 from services.common.contracts.members import OrgUnitChanged
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, InvalidInput
-from services.members import lookups, models, roles, schemas
+from services.members import lookups, models, roles
 
 # A branch or group may sit under these kinds; a committee only at the top.
 ALLOWED_PARENTS = {
@@ -44,7 +45,7 @@ def _check_parent(session, tenant_id, kind: str, parent_id, moving_id=None) -> N
         raise InvalidInput.field("parent_id", f"a {kind} must sit under: {allowed}")
 
 
-def create_org_unit(uow: UnitOfWork, tenant_id: uuid.UUID, data: schemas.OrgUnitCreate) -> dict:
+def create_org_unit(uow: UnitOfWork, tenant_id: uuid.UUID, data: member_api.OrgUnitCreate) -> dict:
     _check_parent(uow.session, tenant_id, data.kind, data.parent_id)
     row = uow.session.execute(models.org_units.insert().values(
         id=new_id(), tenant_id=tenant_id, parent_id=data.parent_id, kind=data.kind, name=data.name)
@@ -59,7 +60,7 @@ def list_org_units(session, tenant_id) -> list[dict]:
     return [org_unit_dict(r) for r in rows]
 
 
-def rename_org_unit(uow: UnitOfWork, tenant_id, org_unit_id, data: schemas.OrgUnitRename) -> dict:
+def rename_org_unit(uow: UnitOfWork, tenant_id, org_unit_id, data: member_api.OrgUnitRename) -> dict:
     unit = lookups.org_unit_or_404(uow.session, tenant_id, org_unit_id, lock=True)
     if unit.name == data.name:
         return org_unit_dict(unit)
@@ -69,7 +70,7 @@ def rename_org_unit(uow: UnitOfWork, tenant_id, org_unit_id, data: schemas.OrgUn
     return org_unit_dict(row)
 
 
-def move_org_unit(uow: UnitOfWork, tenant_id, org_unit_id, data: schemas.OrgUnitMove) -> dict:
+def move_org_unit(uow: UnitOfWork, tenant_id, org_unit_id, data: member_api.OrgUnitMove) -> dict:
     unit = lookups.org_unit_or_404(uow.session, tenant_id, org_unit_id, lock=True)
     _check_parent(uow.session, tenant_id, unit.kind, data.parent_id, moving_id=org_unit_id)
     if unit.parent_id == data.parent_id:

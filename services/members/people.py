@@ -10,12 +10,13 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
+from services.common.contracts.api import members as member_api
 from services.common.contracts.members import (
     MemberJoined, MemberLeft, MemberTransferred, MemberUpdated,
 )
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
-from services.members import activists, lookups, models, roles, schemas
+from services.members import activists, lookups, models, roles
 from services.members.accounts import sessions
 from services.members.development import records as development_records
 from services.members.pairing import pairings
@@ -75,7 +76,7 @@ def _external_no_taken() -> Conflict:
 
 # -- adding, reading and editing ------------------------------------------------------------
 
-def create_member(uow: UnitOfWork, tenant_id: uuid.UUID, data: schemas.MemberCreate) -> dict:
+def create_member(uow: UnitOfWork, tenant_id: uuid.UUID, data: member_api.MemberCreate) -> dict:
     _open_unit_for_people(uow.session, tenant_id, data.org_unit_id)
     member_id = new_id()
     values = data.model_dump(exclude_none=True)
@@ -101,7 +102,7 @@ def create_member(uow: UnitOfWork, tenant_id: uuid.UUID, data: schemas.MemberCre
     return member_dict(created)
 
 
-def _requested_changes(data: schemas.MemberUpdate) -> dict:
+def _requested_changes(data: member_api.MemberUpdate) -> dict:
     """The fields the request names, with a cleared list as empty; required fields stay set."""
     changes = data.model_dump(include=data.model_fields_set)
     if "introducers" in changes and changes["introducers"] is None:
@@ -114,15 +115,15 @@ def _requested_changes(data: schemas.MemberUpdate) -> dict:
 
 def _check_with_stored(row, changes: dict) -> None:
     """The date order must hold across stored and new values, not only inside the request."""
-    merged = {f: getattr(row, f) for f in schemas.PersonFields.model_fields if f != "introducers"}
+    merged = {f: getattr(row, f) for f in member_api.PersonFields.model_fields if f != "introducers"}
     merged.update({k: v for k, v in changes.items() if k in merged})
     try:
-        schemas.PersonFields.model_validate({k: v for k, v in merged.items() if v is not None})
+        member_api.PersonFields.model_validate({k: v for k, v in merged.items() if v is not None})
     except ValidationError as exc:
         raise InvalidInput.from_pydantic(exc) from None
 
 
-def update_member(uow: UnitOfWork, tenant_id: uuid.UUID, member_id: uuid.UUID, data: schemas.MemberUpdate) -> dict:
+def update_member(uow: UnitOfWork, tenant_id: uuid.UUID, member_id: uuid.UUID, data: member_api.MemberUpdate) -> dict:
     row = lookups.active_person(uow.session, tenant_id, member_id)
     changes = _requested_changes(data)
     _check_with_stored(row, changes)
@@ -144,7 +145,7 @@ def update_member(uow: UnitOfWork, tenant_id: uuid.UUID, member_id: uuid.UUID, d
     return member_dict(updated)
 
 
-def list_members(session, tenant_id: uuid.UUID, query: schemas.MemberQuery) -> dict:
+def list_members(session, tenant_id: uuid.UUID, query: member_api.MemberQuery) -> dict:
     people = models.people
     where = [people.c.tenant_id == tenant_id]
     if query.org_unit_id is not None:
@@ -178,7 +179,7 @@ def get_member(session, tenant_id: uuid.UUID, member_id: uuid.UUID) -> dict:
 
 # -- political status ----------------------------------------------------------------------
 
-def change_status(uow: UnitOfWork, tenant_id, member_id, data: schemas.StatusChange, recorded_by=None) -> dict:
+def change_status(uow: UnitOfWork, tenant_id, member_id, data: member_api.StatusChange, recorded_by=None) -> dict:
     """A status reported by the status route is the pipeline's milestone step (or a withdrawal):
     the one way a political status changes."""
     today = date.today()
@@ -198,7 +199,7 @@ def status_history(session, tenant_id, member_id) -> list[dict]:
 
 # -- transfers and leaving ------------------------------------------------------------------
 
-def transfer_member(uow: UnitOfWork, tenant_id, member_id, data: schemas.TransferCreate) -> dict:
+def transfer_member(uow: UnitOfWork, tenant_id, member_id, data: member_api.TransferCreate) -> dict:
     row = lookups.active_person(uow.session, tenant_id, member_id)
     _open_unit_for_people(uow.session, tenant_id, data.to_org_unit_id, "to_org_unit_id")
     if data.to_org_unit_id == row.org_unit_id:
@@ -231,7 +232,7 @@ def transfers(session, tenant_id, member_id) -> list[dict]:
              "effective_on": r.effective_on.isoformat(), "note": r.note} for r in rows]
 
 
-def leave(uow: UnitOfWork, tenant_id, member_id, data: schemas.LeaveCreate) -> dict:
+def leave(uow: UnitOfWork, tenant_id, member_id, data: member_api.LeaveCreate) -> dict:
     row = lookups.active_person(uow.session, tenant_id, member_id)
     _not_future(data.left_on, "left_on")
     roles.end_roles(uow, tenant_id, member_id, data.left_on)

@@ -7,10 +7,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from services.common.contracts.api import members as member_api
 from services.common.contracts.members import CommitmentReviewed, PioneerPostAssigned
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.members import lookups, models, schemas, statuses
+from services.members import lookups, models, statuses
 
 # Reviews belong to the year-end appraisal, which starts in the commitment year's December.
 REVIEW_OPENS = (12, 1)
@@ -27,7 +28,7 @@ def post_dict(row) -> dict:
             "title": row.title, "started_on": row.started_on.isoformat(), "ended_on": _iso(row.ended_on)}
 
 
-def create_pioneer_post(uow: UnitOfWork, tenant_id, member_id, data: schemas.PioneerPostCreate) -> dict:
+def create_pioneer_post(uow: UnitOfWork, tenant_id, member_id, data: member_api.PioneerPostCreate) -> dict:
     person = lookups.active_person(uow.session, tenant_id, member_id)
     if person.political_status not in statuses.PARTY_MEMBERS:
         raise InvalidInput.field("member_id", "pioneer posts are held by Party members (probationary or full)")
@@ -50,7 +51,7 @@ def pioneer_post(session, tenant_id, post_id, lock: bool = False):
     return row
 
 
-def end_pioneer_post(uow: UnitOfWork, tenant_id, post_id, data: schemas.PioneerPostEnd) -> dict:
+def end_pioneer_post(uow: UnitOfWork, tenant_id, post_id, data: member_api.PioneerPostEnd) -> dict:
     post = pioneer_post(uow.session, tenant_id, post_id, lock=True)
     if post.ended_on is not None:
         raise Conflict(f"ended_on: this post already ended on {post.ended_on}",
@@ -95,7 +96,7 @@ def commitment_dict(row) -> dict:
                 "reviewer_id": str(row.reviewer_id) if row.reviewer_id else None}}
 
 
-def create_commitment(uow: UnitOfWork, tenant_id, member_id, data: schemas.CommitmentCreate) -> dict:
+def create_commitment(uow: UnitOfWork, tenant_id, member_id, data: member_api.CommitmentCreate) -> dict:
     lookups.active_person(uow.session, tenant_id, member_id)
     # A commitment is written at the start of its year, at the earliest in the December before.
     if data.year > date.today().year + 1:
@@ -119,7 +120,7 @@ def commitment(session, tenant_id, commitment_id, lock: bool = False):
     return row
 
 
-def review_commitment(uow: UnitOfWork, tenant_id, commitment_id, reviewer_id, data: schemas.CommitmentReview) -> dict:
+def review_commitment(uow: UnitOfWork, tenant_id, commitment_id, reviewer_id, data: member_api.CommitmentReview) -> dict:
     row = commitment(uow.session, tenant_id, commitment_id, lock=True)
     if reviewer_id is not None and reviewer_id == row.person_id:
         raise Forbidden("a commitment is reviewed by someone other than the member who made it")

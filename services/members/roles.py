@@ -5,14 +5,15 @@ from datetime import date
 
 from sqlalchemy import select
 
+from services.common.contracts.api import members as member_api
 from services.common.contracts.members import RoleAssigned
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import InvalidInput, NotFound
-from services.members import lookups, models, schemas, statuses
+from services.members import lookups, models, statuses
 from services.members.accounts import sessions
 
 
-def assign_role(uow: UnitOfWork, tenant_id, member_id, data: schemas.RoleAssign) -> dict:
+def assign_role(uow: UnitOfWork, tenant_id, member_id, data: member_api.RoleAssign) -> dict:
     person = lookups.active_person(uow.session, tenant_id, member_id)
     unit = lookups.open_unit(uow.session, tenant_id, data.org_unit_id, "org_unit_id")
     wanted_kind = ("group",) if data.role == "group_leader" else ("branch", "general_branch", "committee")

@@ -8,6 +8,7 @@ import binascii
 
 from services.common.consuming import EventBatch, handles
 from services.common.contracts.audit import AUDIT_EVENTS
+from services.common.contracts.api import members as member_api
 from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput
 from services.common.gauges import BusinessGauges
@@ -19,7 +20,7 @@ from services.common.service import ServiceBase
 from services.common.tenancy import PLATFORM_ADMIN
 from services.common.validation import parse_uuid, validate
 from services.members import (
-    access, activists, audit_log, importing, models, org_units, people, recognition, roles, schemas, tenants,
+    access, activists, audit_log, importing, models, org_units, people, recognition, roles, tenants,
 )
 from services.members.gauges import refresh_followups_overdue, refresh_needs_open
 from services.members.importing import files
@@ -44,7 +45,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     def create_tenant(self, payload: dict) -> dict:
         if PLATFORM_ADMIN not in self.caller.roles:
             raise Forbidden("creating a tenant needs the platform_admin role")
-        data = validate(schemas.TenantCreate, payload)
+        data = validate(member_api.TenantCreate, payload)
         with self.db.transaction() as uow:
             return tenants.create_tenant(uow, data)
 
@@ -56,7 +57,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     @rpc
     def update_tenant(self, payload: dict) -> dict:
         self.caller.require_admin()
-        data = validate(schemas.TenantUpdate, payload)
+        data = validate(member_api.TenantUpdate, payload)
         with self.db.transaction() as uow:
             return tenants.update_tenant(uow, self.caller.tenant_id, data)
 
@@ -75,14 +76,14 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     @rpc
     def create_org_unit(self, payload: dict) -> dict:
         self.caller.require_admin()
-        data = validate(schemas.OrgUnitCreate, payload)
+        data = validate(member_api.OrgUnitCreate, payload)
         with self.db.transaction() as uow:
             return org_units.create_org_unit(uow, self.caller.tenant_id, data)
 
     @rpc
     def create_member(self, payload: dict) -> dict:
         self.caller.require_officer()
-        data = validate(schemas.MemberCreate, payload)
+        data = validate(member_api.MemberCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, org_unit_id=data.org_unit_id)
             return people.create_member(uow, self.caller.tenant_id, data)
@@ -97,7 +98,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     def issue_token(self, member_id, payload: dict) -> dict:
         self.caller.require_admin()
         member_id = parse_uuid(member_id, "member_id")
-        data = validate(schemas.TokenCreate, payload or {})
+        data = validate(member_api.TokenCreate, payload or {})
         with self.db.transaction() as uow:
             return access.issue_member_token(uow, self.caller.tenant_id, member_id, data)
 
@@ -111,7 +112,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     @rpc
     def list_members(self, query: dict) -> dict:
         self.caller.require_officer()
-        data = validate(schemas.MemberQuery, query or {})
+        data = validate(member_api.MemberQuery, query or {})
         with self.db.reader() as session:
             return people.list_members(session, self.caller.tenant_id, data)
 
@@ -119,7 +120,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     def update_member(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_officer()
-        data = validate(schemas.MemberUpdate, payload)
+        data = validate(member_api.MemberUpdate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
             return people.update_member(uow, self.caller.tenant_id, member_id, data)
@@ -128,7 +129,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     def change_status(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_officer()
-        data = validate(schemas.StatusChange, payload)
+        data = validate(member_api.StatusChange, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
             return people.change_status(uow, self.caller.tenant_id, member_id, data, self.caller.caller_id)
@@ -145,7 +146,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     def transfer_member(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_officer()
-        data = validate(schemas.TransferCreate, payload)
+        data = validate(member_api.TransferCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
             return people.transfer_member(uow, self.caller.tenant_id, member_id, data)
@@ -162,7 +163,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     def leave(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_officer()
-        data = validate(schemas.LeaveCreate, payload)
+        data = validate(member_api.LeaveCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
             return people.leave(uow, self.caller.tenant_id, member_id, data)
@@ -171,7 +172,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     def assign_role(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_officer()
-        data = validate(schemas.RoleAssign, payload)
+        data = validate(member_api.RoleAssign, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id, org_unit_id=data.org_unit_id)
             return roles.assign_role(uow, self.caller.tenant_id, member_id, data)
@@ -180,7 +181,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     def assign_activist(self, activist_id, payload: dict) -> dict:
         activist_id = parse_uuid(activist_id, "member_id")
         self.caller.require_officer()
-        data = validate(schemas.ActivistAssign, payload)
+        data = validate(member_api.ActivistAssign, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=activist_id)
             return activists.assign_activist(uow, self.caller.tenant_id, activist_id, data)
@@ -210,7 +211,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     def rename_org_unit(self, org_unit_id, payload: dict) -> dict:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
         self.caller.require_admin()
-        data = validate(schemas.OrgUnitRename, payload)
+        data = validate(member_api.OrgUnitRename, payload)
         with self.db.transaction() as uow:
             return org_units.rename_org_unit(uow, self.caller.tenant_id, org_unit_id, data)
 
@@ -218,7 +219,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     def move_org_unit(self, org_unit_id, payload: dict) -> dict:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
         self.caller.require_admin()
-        data = validate(schemas.OrgUnitMove, payload)
+        data = validate(member_api.OrgUnitMove, payload)
         with self.db.transaction() as uow:
             return org_units.move_org_unit(uow, self.caller.tenant_id, org_unit_id, data)
 
@@ -235,7 +236,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     def create_pioneer_post(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_officer()
-        data = validate(schemas.PioneerPostCreate, payload)
+        data = validate(member_api.PioneerPostCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id, org_unit_id=data.org_unit_id)
             return recognition.create_pioneer_post(uow, self.caller.tenant_id, member_id, data)
@@ -244,7 +245,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     def end_pioneer_post(self, post_id, payload: dict) -> dict:
         post_id = parse_uuid(post_id, "post_id")
         self.caller.require_officer()
-        data = validate(schemas.PioneerPostEnd, payload)
+        data = validate(member_api.PioneerPostEnd, payload)
         with self.db.transaction() as uow:
             post = recognition.pioneer_post(uow.session, self.caller.tenant_id, post_id)
             self._require_manages(uow, member_id=post.person_id)
@@ -267,7 +268,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     @rpc
     def create_commitment(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
-        data = validate(schemas.CommitmentCreate, payload)
+        data = validate(member_api.CommitmentCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id, allow_self=True)
             return recognition.create_commitment(uow, self.caller.tenant_id, member_id, data)
@@ -276,7 +277,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     def review_commitment(self, commitment_id, payload: dict) -> dict:
         commitment_id = parse_uuid(commitment_id, "commitment_id")
         self.caller.require_officer()
-        data = validate(schemas.CommitmentReview, payload)
+        data = validate(member_api.CommitmentReview, payload)
         with self.db.transaction() as uow:
             found = recognition.commitment(uow.session, self.caller.tenant_id, commitment_id)
             self._require_manages(uow, member_id=found.person_id)
@@ -296,7 +297,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
     def import_roster(self, payload: dict) -> dict:
         """Import a roster file sent as base64. Rejected files answer with the report, not an error."""
         self.caller.require_officer()
-        data = validate(schemas.RosterImport, payload)
+        data = validate(member_api.RosterImport, payload)
         try:
             content = base64.b64decode(data.content_base64, validate=True)
         except (binascii.Error, ValueError):
@@ -343,7 +344,7 @@ class MembersService(PairingEndpoints, AccountEndpoints, DevelopmentEndpoints, T
         """The college's audit log, filtered, a page at a time; or the filtered log as XLSX in
         base64 (`fmt="xlsx"`). Tenant admins only: it names every person's every change."""
         self.caller.require_admin()
-        data = validate(schemas.AuditQuery, query or {})
+        data = validate(member_api.AuditQuery, query or {})
         with self.db.reader() as session:
             if fmt == "xlsx":
                 return audit_log.export(session, self.caller.tenant_id, data)

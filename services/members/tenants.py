@@ -6,17 +6,18 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from services.common.contracts.api import members as member_api
 from services.common.contracts.members import TenantConfigured
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import Conflict, NotFound
-from services.members import access, lookups, models, schemas
+from services.members import access, lookups, models
 
 
 def tenant_dict(row) -> dict:
     return {"id": str(row.id), "code": row.code, "name": row.name, "timezone": row.timezone}
 
 
-def create_tenant(uow: UnitOfWork, data: schemas.TenantCreate) -> dict:
+def create_tenant(uow: UnitOfWork, data: member_api.TenantCreate) -> dict:
     tenant_id = new_id()
     created = uow.session.execute(
         insert(models.tenants).values(id=tenant_id, code=data.code, name=data.name, timezone=data.timezone)
@@ -35,7 +36,7 @@ def get_tenant(session, tenant_id: uuid.UUID) -> dict:
     return tenant_dict(lookups.tenant(session, tenant_id))
 
 
-def update_tenant(uow: UnitOfWork, tenant_id: uuid.UUID, data: schemas.TenantUpdate) -> dict:
+def update_tenant(uow: UnitOfWork, tenant_id: uuid.UUID, data: member_api.TenantUpdate) -> dict:
     row = uow.session.execute(select(models.tenants).where(models.tenants.c.id == tenant_id)
                               .with_for_update()).first()
     if row is None:

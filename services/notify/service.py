@@ -13,6 +13,7 @@ from services.common.contracts.members import (
 )
 from services.common.contracts.pairing import NeedAssigned, NeedOverdue, NeedResolved, PairingContactOverdue
 from services.common.contracts.points import MonthClosed, PointsAwarded
+from services.common.contracts.api import notify as notify_api
 from services.common.db import Database
 from services.common.errors import InvalidInput, NotFound
 from services.common.outbox import OutboxRelay
@@ -178,7 +179,7 @@ class NotifyService(DevelopmentNotices, TransferNotices, ServiceBase):
     @rpc
     def publish_notice(self, org_unit_id, payload) -> dict:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
-        data = validate(schemas.UnitNoticeIn, payload)
+        data = validate(notify_api.UnitNoticeIn, payload)
         with self.db.transaction() as uow:
             return receipts.send(uow, self.caller.tenant_id, org_unit_id, data.title, data.body, self.caller)
 

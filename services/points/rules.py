@@ -13,9 +13,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from services.common.contracts.api.points import Layer
 
 from services.common.contracts import FOUR_DUTIES, Period
 
@@ -84,46 +83,6 @@ class RuleSet:
 
 
 DEFAULT_RULE_SET = RuleSet(DEFAULT_RULES, DEFAULT_SETTINGS)
-
-
-class RuleOverride(BaseModel):
-    """One rule's changed fields in a stored layer; absent fields inherit."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    points_per_unit: int | None = Field(default=None, ge=-100, le=100)
-    variant_points: dict[str, int] | None = None
-    monthly_cap: int | None = Field(default=None, ge=0, le=1000)
-    daily_cap: int | None = Field(default=None, ge=0, le=1000)
-    yearly_cap: int | None = Field(default=None, ge=0, le=10000)
-    requires_approval: bool | None = None
-    dimension: Literal["ability", "service", "results"] | None = None
-
-
-class Grades(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    excellent: int = Field(ge=0, le=1000)
-    qualified: int = Field(ge=0, le=1000)
-    basically_qualified: int = Field(ge=0, le=1000)
-
-    @model_validator(mode="after")
-    def _ordered(self):
-        if not self.excellent > self.qualified > self.basically_qualified:
-            raise ValueError("thresholds must fall: excellent > qualified > basically_qualified")
-        return self
-
-
-class Layer(BaseModel):
-    """What a tenant or branch stores: overrides on top of the layer beneath."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    rules: dict[str, RuleOverride] = Field(default_factory=dict)
-    yearly_base: int | None = Field(default=None, ge=0, le=1000)
-    duty_missing_penalty: int | None = Field(default=None, ge=-100, le=0)
-    absence_penalty: int | None = Field(default=None, ge=-100, le=0)
-    grades: Grades | None = None
 
 
 def apply_layer(base: RuleSet, layer: Layer, version: int, rule_set_id: uuid.UUID) -> RuleSet:

@@ -1,31 +1,16 @@
-"""Validated inputs of the points service: each bad value answers with the field and the reason."""
+"""Checks of the points service's query arguments: each bad value answers with the field and the reason.
+(The request bodies are in services.common.contracts.api.points.)"""
 from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from services.common.contracts.period import Period, month_or_year
+from services.common.contracts.period import month_or_year
 from services.common.errors import InvalidInput
-from services.common.validation import IsoDate, parse_date
+from services.common.validation import parse_date
 from services.points import rules
 
 BOARD_DIMENSIONS = rules.DIMENSIONS + ("total",)
 
-
-class RuleSetCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    org_unit_id: str | None = Field(default=None, max_length=36)
-    effective_from: IsoDate
-    layer: rules.Layer
-
-
-class MonthCloseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    org_unit_id: str = Field(max_length=36)
-    period: Period
 
 
 def year(value) -> int:

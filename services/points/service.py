@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from nameko.timer import timer
 
+from services.common.contracts.api import points as points_api
 from services.common.consuming import EventBatch, handles
 from services.common.contracts import Period
 from services.common.contracts.activities import (
@@ -108,7 +109,7 @@ class PointsService(RosterFollower, ServiceBase):
     @rpc
     def save_rule_set(self, payload: dict) -> dict:
         self.caller.require_officer()
-        data = validate(schemas.RuleSetCreate, payload)
+        data = validate(points_api.RuleSetCreate, payload)
         unit = parse_uuid(data.org_unit_id, "org_unit_id") if data.org_unit_id else None
         if unit is None:
             self.caller.require_admin()  # the tenant's default applies to every branch
@@ -121,7 +122,7 @@ class PointsService(RosterFollower, ServiceBase):
     @rpc
     def close_month(self, payload: dict) -> dict:
         self.caller.require_officer()
-        data = validate(schemas.MonthCloseRequest, payload)
+        data = validate(points_api.MonthCloseRequest, payload)
         unit = parse_uuid(data.org_unit_id, "org_unit_id")
         self.caller.require_manages(unit)
         with self.db.transaction() as uow:

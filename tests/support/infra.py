@@ -15,6 +15,7 @@ from services.common import migrations
 from services.launch import container_config
 from services.common.settings import load
 from services.subscriptions import SUBSCRIPTIONS
+from tests.support.contract import check_answer
 
 PG_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 RABBIT_API = "http://127.0.0.1:15672/api"
@@ -194,7 +195,9 @@ class Api:
         headers = kwargs.pop("headers", {})
         if self.token:
             headers.setdefault("Authorization", f"Bearer {self.token}")
-        return requests.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
+        response = requests.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
+        check_answer(method, path, response)
+        return response
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)

@@ -7,7 +7,7 @@ import pytest
 from services.activities.activity_days import fourth_thursday
 from services.activities.activity_log import validate_activity
 from services.activities.catalogue import CATALOGUE, FOUR_DUTIES
-from services.activities.schemas import ActivityCreate, BulkActivityCreate, ScheduleDays
+from services.common.contracts.api.activities import ActivityCreate, BulkActivityCreate, ScheduleDays
 from services.common.errors import InvalidInput
 from services.common.validation import validate
 

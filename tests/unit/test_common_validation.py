@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from services.activities.schemas import ActivityCreate
+from services.common.contracts.api.activities import ActivityCreate
 from services.common.errors import InvalidInput
 from services.common.validation import (
     MAX_DEPTH, PAGE_LIMIT_MAX, PAGE_OFFSET_MAX, check_page, check_payload, known_time_zone, parse_date, strict_date,
@@ -98,8 +98,8 @@ def test_a_list_may_bound_its_pages_lower_but_never_higher():
 
 @pytest.mark.parametrize("name", ["Mars/Olympus", "../etc/passwd", "Asia/Shanghai\x00", "asia shanghai"])
 def test_a_time_zone_is_a_name_the_zone_database_knows(name):
-    from services.activities.schemas import ScheduleDays
-    from services.members.schemas import TenantCreate
+    from services.common.contracts.api.activities import ScheduleDays
+    from services.common.contracts.api.members import TenantCreate
     with pytest.raises(ValueError, match="unknown time zone"):
         known_time_zone(name)
     assert _field(lambda: validate(TenantCreate, {"code": "wind-energy", "name": "Wind", "timezone": name})) == "timezone"
@@ -108,8 +108,8 @@ def test_a_time_zone_is_a_name_the_zone_database_knows(name):
 
 
 def test_a_known_time_zone_is_kept_and_an_absent_one_stays_absent():
-    from services.activities.schemas import ScheduleDays
-    from services.members.schemas import TenantCreate
+    from services.common.contracts.api.activities import ScheduleDays
+    from services.common.contracts.api.members import TenantCreate
     assert known_time_zone("Europe/Berlin") == "Europe/Berlin"
     assert TenantCreate(code="wind-energy", name="Wind", timezone="Europe/Berlin").timezone == "Europe/Berlin"
     assert ScheduleDays(org_unit_id=uuid.uuid4(), year=2027).timezone is None

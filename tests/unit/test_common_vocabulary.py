@@ -6,8 +6,9 @@ import pytest
 
 from services.common.contracts import FOUR_DUTIES, Duty, Period, parse_event
 from services.common.contracts.activities import ActivityApproved, ActivityLogged
+from services.common.contracts.period import month_or_year
 from services.common.contracts.points import PointsAwarded
-from services.common.errors import ContractViolation
+from services.common.errors import ContractViolation, InvalidInput
 
 
 def test_a_period_is_the_month_text_itself():
@@ -87,3 +88,13 @@ def test_a_missed_duty_that_is_not_one_of_the_four_is_refused():
     body["missed_duties"] = ["org_life"]
     with pytest.raises(ContractViolation, match="missed_duties"):
         parse_event(PointsAwarded, body)
+
+
+def test_a_period_of_year_zero_is_refused_before_a_date_is_made_of_it():
+    # date() has no year 0: "0000-01" used to answer 500 from dues and points (found by fuzzing).
+    for refuse in (lambda: month_or_year("0000-01"), lambda: month_or_year("0000")):
+        with pytest.raises(InvalidInput):
+            refuse()
+    with pytest.raises(ValueError):
+        Period.parse("0000-12")
+    assert Period.parse("1999-12") == "1999-12" and month_or_year("2026") == "2026"

@@ -194,7 +194,7 @@ def test_report_text_that_looks_like_a_formula_is_written_as_text_and_amounts_ex
 def test_a_base_or_relief_that_contradicts_itself_names_the_field():
     from services.common.errors import InvalidInput
     from services.common.validation import validate
-    from services.dues.schemas import BaseCreate, ReliefCreate
+    from services.common.contracts.api.dues import BaseCreate, ReliefCreate
 
     cases = [
         (BaseCreate, {"year": 2026, "category": "employed"}, "monthly_income_fen"),

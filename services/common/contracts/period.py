@@ -14,7 +14,7 @@ from pydantic_core import core_schema
 from services.common.errors import InvalidInput
 
 # For inputs validated by a pattern before they become a Period (query strings, pydantic fields).
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+PERIOD_PATTERN = r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"
 _PERIOD = re.compile(PERIOD_PATTERN)
 
 
@@ -88,7 +88,7 @@ class Period(str):
         return cls(value)
 
 
-_YEAR = re.compile(r"^\d{4}$")
+_YEAR = re.compile(r"^[1-9]\d{3}$")  # no year 0: date() has none (found by fuzzing)
 
 
 def month_or_year(value, field: str = "period") -> str:

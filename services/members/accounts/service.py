@@ -8,7 +8,8 @@ from services.common.errors import Forbidden, InvalidInput
 from services.common.rpc import rpc
 from services.common.validation import parse_uuid, validate
 from services.members import access, lookups, models
-from services.members.accounts import console, invitations, oauth, schemas, sessions, sign_in
+from services.common.contracts.api import sign_in as sign_in_api
+from services.members.accounts import console, invitations, oauth, sessions, sign_in
 
 
 class AccountEndpoints:
@@ -23,7 +24,7 @@ class AccountEndpoints:
 
     @rpc(claims_request=False)
     def sign_in(self, payload: dict, client_address: str) -> dict:
-        data = validate(schemas.SignIn, payload)
+        data = validate(sign_in_api.SignIn, payload)
         with self.db.transaction() as uow:
             outcome = sign_in.attempt(uow, data.tenant, data.login_name, data.password, str(client_address))
         if isinstance(outcome, sign_in.Refusal):
@@ -34,7 +35,7 @@ class AccountEndpoints:
     def oauth_authorize_url(self, provider: str, payload: dict) -> dict:
         """Where to send the browser to sign in with WeCom or DingTalk (the gateway keeps the state)."""
         chosen = oauth.provider(provider)
-        data = validate(schemas.OAuthStart, payload)
+        data = validate(sign_in_api.OAuthStart, payload)
         with self.db.reader() as session:
             config = oauth.config_of(session, data.tenant, chosen)
         return {"authorize_url": oauth.authorize_url(chosen, config, data.redirect_uri, data.state)}
@@ -43,7 +44,7 @@ class AccountEndpoints:
     def oauth_sign_in(self, provider: str, payload: dict, client_address: str) -> dict:
         """Trade a WeCom or DingTalk sign-in code for a session of the person with that user id."""
         chosen = oauth.provider(provider)
-        data = validate(schemas.OAuthSignIn, payload)
+        data = validate(sign_in_api.OAuthSignIn, payload)
         with self.db.reader() as session:
             config = oauth.config_of(session, data.tenant, chosen)
         base = self.provider_apis[chosen.name]
@@ -63,13 +64,13 @@ class AccountEndpoints:
     def configure_sign_in_provider(self, provider: str, payload: dict) -> dict:
         self.caller.require_admin()
         chosen = oauth.provider(provider)
-        data = validate(schemas.ProviderConfig, payload)
+        data = validate(sign_in_api.ProviderConfig, payload)
         with self.db.transaction() as uow:
             return oauth.configure(uow, self.caller.tenant_id, chosen, data)
 
     @rpc(claims_request=False)
     def accept_invitation(self, payload: dict) -> dict:
-        data = validate(schemas.InvitationAccept, payload)
+        data = validate(sign_in_api.InvitationAccept, payload)
         with self.db.transaction() as uow:
             return invitations.accept(uow, data.tenant, data.code, data.password)
 
@@ -127,12 +128,12 @@ class AccountEndpoints:
     @rpc(claims_request=False)
     def invite(self, payload: dict) -> dict:
         self.caller.require_officer()
-        data = validate(schemas.InvitationCreate, payload)
+        data = validate(sign_in_api.InvitationCreate, payload)
         with self.db.transaction() as uow:
             people = self._people_to_invite(uow, data)
             return invitations.invite(uow, self.caller.tenant_id, people, "invitation", self.caller.caller_id)
 
-    def _people_to_invite(self, uow, data: schemas.InvitationCreate) -> list:
+    def _people_to_invite(self, uow, data: sign_in_api.InvitationCreate) -> list:
         p, tenant_id = models.people, self.caller.tenant_id
         if data.org_unit_id is not None:
             if lookups.org_unit(uow.session, tenant_id, data.org_unit_id) is None:

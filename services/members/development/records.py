@@ -12,7 +12,8 @@ from services.common.contracts.members import MemberStatusChanged, MemberUpdated
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import InvalidInput
 from services.members import lookups, models, statuses
-from services.members.development import schemas, steps
+from services.common.contracts.api import development as development_api
+from services.members.development import steps
 
 # The date a status starts is also kept in its own column on the person.
 STATUS_DATE_FIELD = {"applicant": "applied_on", "probationary": "joined_party_on", "full": "full_member_on"}
@@ -100,7 +101,7 @@ def _not_before_status(row, on: date, field: str) -> None:
 
 # -- the three ways a step comes on record ---------------------------------------------------
 
-def record_step(uow: UnitOfWork, tenant_id, person_id, data: schemas.StepRecord, recorded_by, today: date):
+def record_step(uow: UnitOfWork, tenant_id, person_id, data: development_api.StepRecord, recorded_by, today: date):
     """The next step of the running pipeline, as it happens: in order, not before its earliest date;
     a milestone changes the status."""
     row = lookups.active_person(uow.session, tenant_id, person_id)
@@ -121,7 +122,7 @@ def record_step(uow: UnitOfWork, tenant_id, person_id, data: schemas.StepRecord,
     return row
 
 
-def backfill(uow: UnitOfWork, tenant_id, person_id, data: schemas.Backfill, recorded_by, today: date):
+def backfill(uow: UnitOfWork, tenant_id, person_id, data: development_api.Backfill, recorded_by, today: date):
     """Historical steps (补录) of a member already on the roster: in pipeline order after what is on
     record. The milestones taken from the roster row are placeholders the back-fill replaces (a
     member imported as full, dates unknown, gets their history). A milestone beyond the current

@@ -10,7 +10,8 @@ from services.common.roster import today_in
 from services.common.rpc import rpc
 from services.common.validation import parse_uuid, validate
 from services.members import lookups, scans
-from services.members.development import pipeline, records, schemas, steps
+from services.common.contracts.api import development as development_api
+from services.members.development import pipeline, records, steps
 from services.members.pairing.service import ScanTimer
 
 
@@ -28,11 +29,11 @@ class DevelopmentEndpoints:
 
     @rpc
     def record_development_step(self, member_id, payload: dict) -> dict:
-        return self._write_record(member_id, validate(schemas.StepRecord, payload), records.record_step)
+        return self._write_record(member_id, validate(development_api.StepRecord, payload), records.record_step)
 
     @rpc
     def backfill_development(self, member_id, payload: dict) -> dict:
-        return self._write_record(member_id, validate(schemas.Backfill, payload), records.backfill)
+        return self._write_record(member_id, validate(development_api.Backfill, payload), records.backfill)
 
     def _write_record(self, member_id, data, write) -> dict:
         member_id = parse_uuid(member_id, "member_id")
@@ -73,7 +74,7 @@ class DevelopmentEndpoints:
         """Run the deadline scan as of `on` (each tenant's today when left out): a tenant admin for
         their own college, the platform admin for every college."""
         tenant_id = scans.scope(self.caller)
-        data = validate(schemas.ScanRequest, payload or {})
+        data = validate(development_api.ScanRequest, payload or {})
         return self._development_scan(tenant_id, data.on)
 
     @ScanTimer.decorator(interval=3600)

@@ -7,8 +7,8 @@ import re
 
 from pydantic import Field, ValidationError
 
+from services.common.contracts.api import members as member_api
 from services.common.errors import InvalidInput
-from services.members import schemas
 from services.members.importing.files import DATE_FIELDS, FIELD_TO_HEADER, HEADER_TO_FIELD, cell
 
 GENDERS = {"男": "male", "女": "female", "male": "male", "female": "female"}
@@ -27,11 +27,11 @@ CHOICES = {
 REQUIRED = ("external_no", "name", "category", "political_status")
 
 
-class ImportRow(schemas.PersonFields):
+class ImportRow(member_api.PersonFields):
     external_no: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field(min_length=1, max_length=100)
-    category: schemas.PersonCategory
-    political_status: schemas.PoliticalStatus
+    category: member_api.PersonCategory
+    political_status: member_api.PoliticalStatus
     group: str | None = Field(default=None, min_length=1, max_length=200)
     follower_no: str | None = Field(default=None, min_length=1, max_length=64)
 

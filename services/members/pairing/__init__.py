@@ -5,5 +5,5 @@ roster: leaving the roster ends a person's pairings in the same transaction.
     pairings.py  forming, ending and changing pairings; reading them
     clock.py     contacts (from activity events) move the clock; the overdue scan reads it
     needs.py     needs tracked to closure, with need_states.py as the table of legal moves
-    schemas.py   validated inputs;  service.py  the entrypoints, mixed into MembersService
+    service.py   the entrypoints, mixed into MembersService
 """

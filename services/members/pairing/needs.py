@@ -17,7 +17,7 @@ from services.common.contracts.pairing import NeedAssigned, NeedConfirmed, NeedO
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.members import lookups, models
-from services.members.pairing import schemas
+from services.common.contracts.api import pairing as pairing_api
 from services.members.pairing.need_states import CLOSED, RAISED, WAITING, next_status
 from services.members.pairing.rhythm import (
     DEFAULT_NEED_OVERDUE_DAYS, branch_of, not_future, secretaries, tenant_today,
@@ -77,7 +77,7 @@ def _move(uow: UnitOfWork, tenant_id, row, to_status: str, actor_id, note: str |
     return _need(uow.session, tenant_id, row.id)
 
 
-def raise_need(uow: UnitOfWork, tenant_id, data: schemas.NeedCreate, actor_id, is_officer: bool) -> dict:
+def raise_need(uow: UnitOfWork, tenant_id, data: pairing_api.NeedCreate, actor_id, is_officer: bool) -> dict:
     raised_by = data.raised_by or actor_id
     if raised_by is None:
         raise InvalidInput.field("raised_by", "required when the caller is not a person on the roster")
@@ -108,7 +108,7 @@ def raise_need(uow: UnitOfWork, tenant_id, data: schemas.NeedCreate, actor_id, i
     return need_dict(row, today)
 
 
-def assign_need(uow: UnitOfWork, tenant_id, need_id, data: schemas.NeedAssign, actor_id) -> dict:
+def assign_need(uow: UnitOfWork, tenant_id, need_id, data: pairing_api.NeedAssign, actor_id) -> dict:
     row = _need(uow.session, tenant_id, need_id, lock=True)
     to_status = next_status(row.status, "assign")
     lookups.named_person(uow.session, tenant_id, data.assignee_id, "assignee_id")
@@ -117,7 +117,7 @@ def assign_need(uow: UnitOfWork, tenant_id, need_id, data: schemas.NeedAssign, a
     return need_dict(row, tenant_today(uow.session, tenant_id))
 
 
-def resolve_need(uow: UnitOfWork, tenant_id, need_id, data: schemas.NeedResolve, actor_id, is_officer) -> dict:
+def resolve_need(uow: UnitOfWork, tenant_id, need_id, data: pairing_api.NeedResolve, actor_id, is_officer) -> dict:
     row = _need(uow.session, tenant_id, need_id, lock=True)
     if not is_officer and actor_id != row.assignee_id:
         raise Forbidden("only the assignee or a branch officer resolves a need")
@@ -132,7 +132,7 @@ def _require_raiser(row, actor_id, action: str) -> None:
         raise Forbidden(f"only the person who raised the need may {action} it")
 
 
-def confirm_need(uow: UnitOfWork, tenant_id, need_id, data: schemas.NeedConfirm, actor_id) -> dict:
+def confirm_need(uow: UnitOfWork, tenant_id, need_id, data: pairing_api.NeedConfirm, actor_id) -> dict:
     row = _need(uow.session, tenant_id, need_id, lock=True)
     _require_raiser(row, actor_id, "confirm")
     to_status = next_status(row.status, "confirm")
@@ -144,7 +144,7 @@ def confirm_need(uow: UnitOfWork, tenant_id, need_id, data: schemas.NeedConfirm,
     return need_dict(row)
 
 
-def reopen_need(uow: UnitOfWork, tenant_id, need_id, data: schemas.NeedReopen, actor_id) -> dict:
+def reopen_need(uow: UnitOfWork, tenant_id, need_id, data: pairing_api.NeedReopen, actor_id) -> dict:
     """Not solved after all: back to the assignee, who is told again."""
     row = _need(uow.session, tenant_id, need_id, lock=True)
     _require_raiser(row, actor_id, "reopen")

@@ -18,7 +18,7 @@ from services.common.contracts.pairing import PairingEnded, PairingFormed
 from services.common.db import UnitOfWork, new_id
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.members import lookups, models, statuses
-from services.members.pairing import schemas
+from services.common.contracts.api import pairing as pairing_api
 from services.members.pairing.rhythm import branch_of, branch_settings, not_future, tenant_today
 
 
@@ -166,7 +166,7 @@ def _formed(uow: UnitOfWork, tenant_id, pairing_id) -> dict:
     return pairing_dict(row, tenant_today(uow.session, tenant_id))
 
 
-def create_pairing(uow: UnitOfWork, tenant_id, data: schemas.PairingCreate) -> dict:
+def create_pairing(uow: UnitOfWork, tenant_id, data: pairing_api.PairingCreate) -> dict:
     today = tenant_today(uow.session, tenant_id)
     started_on = not_future(data.started_on, today, "started_on")
     # Locked: two requests for the same mentor are serialised (the unique index backs this up).
@@ -206,14 +206,14 @@ def end_for_leaver(uow: UnitOfWork, tenant_id, person_id, left_on: date) -> int:
     return len(rows)
 
 
-def end_pairing(uow: UnitOfWork, tenant_id, pairing_id, data: schemas.PairingEnd) -> dict:
+def end_pairing(uow: UnitOfWork, tenant_id, pairing_id, data: pairing_api.PairingEnd) -> dict:
     row = _pairing_row(uow.session, tenant_id, pairing_id, lock=True)
     ended_on = not_future(data.ended_on, tenant_today(uow.session, tenant_id), "ended_on")
     _end(uow, tenant_id, row, ended_on, data.reason, "ended_on")
     return pairing_dict(_pairing_row(uow.session, tenant_id, pairing_id))
 
 
-def change_target(uow: UnitOfWork, tenant_id, pairing_id, data: schemas.PairingChange) -> dict:
+def change_target(uow: UnitOfWork, tenant_id, pairing_id, data: pairing_api.PairingChange) -> dict:
     """End the pairing and start one of the same kind with the new target, from `changed_on`."""
     row = _pairing_row(uow.session, tenant_id, pairing_id, lock=True)
     changed_on = not_future(data.changed_on, tenant_today(uow.session, tenant_id), "changed_on")

@@ -13,7 +13,7 @@ from services.common.db import UnitOfWork
 from services.common.errors import InvalidInput, NotFound
 from services.common.roster import DEFAULT_TIMEZONE, today_in
 from services.members import lookups, models
-from services.members.pairing import schemas
+from services.common.contracts.api import pairing as pairing_api
 
 DEFAULT_CONTACT_EVERY_DAYS = 30
 DEFAULT_NEED_OVERDUE_DAYS = 14
@@ -68,7 +68,7 @@ def get_settings(session, tenant_id, org_unit_id) -> dict:
     return _settings_dict(branch, *branch_settings(session, tenant_id, branch))
 
 
-def set_settings(uow: UnitOfWork, tenant_id, org_unit_id, data: schemas.PairingSettingsIn) -> dict:
+def set_settings(uow: UnitOfWork, tenant_id, org_unit_id, data: pairing_api.PairingSettingsIn) -> dict:
     unit = lookups.org_unit(uow.session, tenant_id, org_unit_id)
     if unit is None:
         raise NotFound("org unit not found")

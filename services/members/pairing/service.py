@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from nameko.timer import Timer
 
+from services.common.contracts.api import pairing as pairing_api
 from services.common.consuming import EventBatch, handles
 from services.common.contracts.activities import ActivityApproved, ActivityLogged, ActivityRejected
 from services.common.errors import Forbidden, InvalidInput
@@ -16,7 +17,7 @@ from services.common.rpc import rpc
 from services.common.settings import from_container
 from services.common.validation import parse_uuid, validate
 from services.members import scans
-from services.members.pairing import clock, needs, pairings, rhythm, schemas
+from services.members.pairing import clock, needs, pairings, rhythm
 
 class ScanTimer(Timer):
     """nameko's timer with its interval read when the container starts (not when the class is
@@ -38,7 +39,7 @@ class PairingEndpoints:
     @rpc
     def create_pairing(self, payload: dict) -> dict:
         self.caller.require_officer()
-        data = validate(schemas.PairingCreate, payload)
+        data = validate(pairing_api.PairingCreate, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=data.mentor_id)
             return pairings.create_pairing(uow, self.caller.tenant_id, data)
@@ -47,7 +48,7 @@ class PairingEndpoints:
     def end_pairing(self, pairing_id, payload: dict) -> dict:
         pairing_id = parse_uuid(pairing_id, "pairing_id")
         self.caller.require_officer()
-        data = validate(schemas.PairingEnd, payload)
+        data = validate(pairing_api.PairingEnd, payload)
         with self.db.transaction() as uow:
             self._require_manages_pairing(uow, pairing_id)
             return pairings.end_pairing(uow, self.caller.tenant_id, pairing_id, data)
@@ -56,7 +57,7 @@ class PairingEndpoints:
     def change_pairing_target(self, pairing_id, payload: dict) -> dict:
         pairing_id = parse_uuid(pairing_id, "pairing_id")
         self.caller.require_officer()
-        data = validate(schemas.PairingChange, payload)
+        data = validate(pairing_api.PairingChange, payload)
         with self.db.transaction() as uow:
             self._require_manages_pairing(uow, pairing_id)
             return pairings.change_target(uow, self.caller.tenant_id, pairing_id, data)
@@ -95,7 +96,7 @@ class PairingEndpoints:
     def set_pairing_settings(self, org_unit_id, payload: dict) -> dict:
         org_unit_id = parse_uuid(org_unit_id, "org_unit_id")
         self.caller.require_officer()
-        data = validate(schemas.PairingSettingsIn, payload)
+        data = validate(pairing_api.PairingSettingsIn, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, org_unit_id=org_unit_id)
             return rhythm.set_settings(uow, self.caller.tenant_id, org_unit_id, data)
@@ -112,7 +113,7 @@ class PairingEndpoints:
         """Run the overdue scan as of `on` (each tenant's today when left out): a tenant admin for
         their own college, the platform admin for every college."""
         tenant_id = scans.scope(self.caller)
-        data = validate(schemas.ScanRequest, payload or {})
+        data = validate(pairing_api.ScanRequest, payload or {})
         return self._scan(tenant_id, data.on)
 
     @ScanTimer.decorator(interval=3600)
@@ -142,7 +143,7 @@ class PairingEndpoints:
 
     @rpc
     def raise_need(self, payload: dict) -> dict:
-        data = validate(schemas.NeedCreate, payload)
+        data = validate(pairing_api.NeedCreate, payload)
         with self.db.transaction() as uow:
             if data.pairing_id is not None:
                 # The need goes to the pairing's branch: someone outside the pairing records it only
@@ -165,7 +166,7 @@ class PairingEndpoints:
     def assign_need(self, need_id, payload: dict) -> dict:
         need_id = parse_uuid(need_id, "need_id")
         self.caller.require_officer()
-        data = validate(schemas.NeedAssign, payload)
+        data = validate(pairing_api.NeedAssign, payload)
         with self.db.transaction() as uow:
             need = needs.get_need(uow.session, self.caller.tenant_id, need_id)
             self._require_manages(uow, org_unit_id=parse_uuid(need["org_unit_id"], "org_unit_id"))
@@ -179,7 +180,7 @@ class PairingEndpoints:
             if str(self.caller.caller_id) != need["assignee_id"]:
                 # Besides its assignee, only an officer of the need's own branch resolves it.
                 self._require_manages(uow, org_unit_id=parse_uuid(need["org_unit_id"], "org_unit_id"))
-            data = validate(schemas.NeedResolve, payload)
+            data = validate(pairing_api.NeedResolve, payload)
             return needs.resolve_need(uow, self.caller.tenant_id, need_id, data, self.caller.caller_id,
                                       self.caller.is_officer)
 
@@ -188,7 +189,7 @@ class PairingEndpoints:
         need_id = parse_uuid(need_id, "need_id")
         with self.db.transaction() as uow:
             self._require_raiser(uow, need_id, "confirm")
-            data = validate(schemas.NeedConfirm, payload or {})
+            data = validate(pairing_api.NeedConfirm, payload or {})
             return needs.confirm_need(uow, self.caller.tenant_id, need_id, data, self.caller.caller_id)
 
     @rpc
@@ -196,7 +197,7 @@ class PairingEndpoints:
         need_id = parse_uuid(need_id, "need_id")
         with self.db.transaction() as uow:
             self._require_raiser(uow, need_id, "reopen")
-            data = validate(schemas.NeedReopen, payload)
+            data = validate(pairing_api.NeedReopen, payload)
             return needs.reopen_need(uow, self.caller.tenant_id, need_id, data, self.caller.caller_id)
 
     def _require_raiser(self, uow, need_id, action: str) -> None:

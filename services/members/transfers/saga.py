@@ -27,10 +27,12 @@ from services.common.contracts.transfers import (
 )
 from services.common.db import UnitOfWork, new_id, utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound
-from services.members import lookups, models, people, schemas as member_schemas
+from services.common.contracts.api import members as member_api
+from services.members import lookups, models, people
 from services.members.development import records as development_records
 from services.members.pairing.rhythm import secretaries
-from services.members.transfers import decisions, schemas
+from services.common.contracts.api import transfers as transfers_api
+from services.members.transfers import decisions
 
 t = models.inter_tenant_transfers
 
@@ -53,12 +55,12 @@ def _particulars(session, tenant_id, row) -> TransferParticulars:
 
 def _leave(uow: UnitOfWork, tenant_id, person_id, on: date, letter_no: str, where: str) -> None:
     reason = f"组织关系转出{where}（介绍信 {letter_no}）"[:200]
-    people.leave(uow, tenant_id, person_id, member_schemas.LeaveCreate(left_on=on, reason=reason))
+    people.leave(uow, tenant_id, person_id, member_api.LeaveCreate(left_on=on, reason=reason))
 
 
 # -- the origin ---------------------------------------------------------------------------------
 
-def issue(uow: UnitOfWork, tenant_id, member_id, data: schemas.TransferIssue, issued_by, today: date) -> dict:
+def issue(uow: UnitOfWork, tenant_id, member_id, data: transfers_api.TransferIssue, issued_by, today: date) -> dict:
     row = lookups.active_person(uow.session, tenant_id, member_id)
     own = lookups.tenant(uow.session, tenant_id)
     try:
@@ -157,7 +159,7 @@ def _answer(uow: UnitOfWork, row, outcome: str, on: date, values: dict) -> None:
                                             outcome=outcome, decided_on=on))
 
 
-def accept(uow: UnitOfWork, tenant_id, transfer_id, data: schemas.TransferAccept, decided_by) -> dict:
+def accept(uow: UnitOfWork, tenant_id, transfer_id, data: transfers_api.TransferAccept, decided_by) -> dict:
     row = _incoming_row(uow.session, tenant_id, transfer_id)
     unit = lookups.open_unit(uow.session, tenant_id, data.org_unit_id, "org_unit_id")
     if unit.kind not in ("branch", "group"):
@@ -186,7 +188,7 @@ def accept(uow: UnitOfWork, tenant_id, transfer_id, data: schemas.TransferAccept
     return incoming_dict(lookups_incoming(uow.session, tenant_id, transfer_id))
 
 
-def refuse(uow: UnitOfWork, tenant_id, transfer_id, data: schemas.TransferRefuse, decided_by) -> dict:
+def refuse(uow: UnitOfWork, tenant_id, transfer_id, data: transfers_api.TransferRefuse, decided_by) -> dict:
     row = _incoming_row(uow.session, tenant_id, transfer_id)
     _answer(uow, row, "refused", date.today(), {"reason": data.reason, "decided_by": decided_by})
     return incoming_dict(lookups_incoming(uow.session, tenant_id, transfer_id))

@@ -14,11 +14,12 @@ from services.common.errors import InvalidInput
 from services.common.rpc import rpc
 from services.common.validation import parse_uuid, validate
 from services.members import scans
-from services.members.development.schemas import ScanRequest
+from services.common.contracts.api.development import ScanRequest
 from services.members.pairing.service import ScanTimer
-from services.members.transfers import saga, schemas
+from services.common.contracts.api import transfers as transfers_api
+from services.common.contracts.api.transfers import INCOMING_STATES
+from services.members.transfers import saga
 
-INCOMING_STATES = ("pending", "accepted", "refused", "expired")
 
 
 class TransferEndpoints:
@@ -26,7 +27,7 @@ class TransferEndpoints:
     def issue_inter_tenant_transfer(self, member_id, payload: dict) -> dict:
         member_id = parse_uuid(member_id, "member_id")
         self.caller.require_officer()
-        data = validate(schemas.TransferIssue, payload)
+        data = validate(transfers_api.TransferIssue, payload)
         with self.db.transaction() as uow:
             self._require_manages(uow, member_id=member_id)
             return saga.issue(uow, self.caller.tenant_id, member_id, data, self.caller.caller_id, date.today())
@@ -49,7 +50,7 @@ class TransferEndpoints:
     def accept_inter_tenant_transfer(self, transfer_id, payload: dict) -> dict:
         transfer_id = parse_uuid(transfer_id, "transfer_id")
         self.caller.require_admin()
-        data = validate(schemas.TransferAccept, payload)
+        data = validate(transfers_api.TransferAccept, payload)
         with self.db.transaction() as uow:
             return saga.accept(uow, self.caller.tenant_id, transfer_id, data, self.caller.caller_id)
 
@@ -57,7 +58,7 @@ class TransferEndpoints:
     def refuse_inter_tenant_transfer(self, transfer_id, payload: dict) -> dict:
         transfer_id = parse_uuid(transfer_id, "transfer_id")
         self.caller.require_admin()
-        data = validate(schemas.TransferRefuse, payload)
+        data = validate(transfers_api.TransferRefuse, payload)
         with self.db.transaction() as uow:
             return saga.refuse(uow, self.caller.tenant_id, transfer_id, data, self.caller.caller_id)
 

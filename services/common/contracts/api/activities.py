@@ -1,4 +1,4 @@
-"""Validated inputs of the activities service."""
+"""The activities API's requests: activity logs, decisions, kinds, activity days."""
 from __future__ import annotations
 
 import uuid
@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from services.common.contracts.api.answers import Answer
 from services.common.validation import IsoDate, IsoMoment, IsoWallTime, TimeZoneName
 
 
@@ -21,6 +22,8 @@ def _evidence_references(value: list[str]) -> list[str]:
 def _each_member_once(member_ids) -> None:
     if len(set(member_ids)) != len(member_ids):
         raise ValueError("lists a member more than once")
+
+PERIOD = r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"
 
 
 class _Input(BaseModel):
@@ -191,3 +194,23 @@ class NormsUpdate(_Input):
     norms: dict[Literal["branch_general_meeting", "committee_meeting", "group_meeting", "party_lecture",
                         "org_life_meeting", "forum"],
                 Literal["monthly", "quarterly", "yearly", "none"]] = Field(min_length=1)
+# ---- answers ----
+
+
+class Activity(Answer):
+    """A logged activity and its state."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    org_unit_id: uuid.UUID
+    kind: str
+    occurred_on: str
+    period: str
+    quantity: str = Field(description="a decimal number as text, e.g. \"1.5\"")
+    details: dict
+    evidence: list[str]
+    status: str
+    note: str | None
+    decision_reason: str | None
+    activity_day_id: uuid.UUID | None
+    meeting_id: uuid.UUID | None = Field(description="the meeting it was earned at, if any")

@@ -1,4 +1,4 @@
-"""Validated inputs of the members service's RPC methods."""
+"""The members API's requests (the roster, org units, roles, tokens, pioneer posts, commitments)."""
 from __future__ import annotations
 
 import uuid
@@ -6,6 +6,8 @@ from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from services.common.contracts.api.answers import Answer
 
 from services.common.contracts.members import BranchRole, PersonCategory, PoliticalStatus
 from services.common.validation import PAGE_LIMIT_MAX, PAGE_OFFSET_MAX, IsoDate, TimeZoneName
@@ -233,3 +235,169 @@ class AuditQuery(Strict):
         if self.since and self.until and self.until < self.since:
             raise ValueError("until: must not precede since")
         return self
+# ---- answers ----
+
+
+class Tenant(Answer):
+    """A college."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+    timezone: str
+
+
+class TenantCreated(Answer):
+    """The new college and its first admin token (shown once)."""
+
+    tenant: Tenant
+    admin_token: str
+
+
+class OrgUnit(Answer):
+    """An org unit: a committee, general branch, branch or group."""
+
+    id: uuid.UUID
+    kind: Literal["committee", "general_branch", "branch", "group"]
+    name: str
+    parent_id: uuid.UUID | None
+    closed_at: str | None
+
+
+class Member(Answer):
+    """A person of the roster."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    org_unit_id: uuid.UUID
+    external_no: str | None
+    name: str
+    category: PersonCategory
+    political_status: PoliticalStatus
+    email: str | None
+    phone: str | None
+    gender: Literal["male", "female"] | None
+    ethnicity: str | None
+    birth_date: date | None
+    department: str | None
+    job_title: str | None
+    wecom_user_id: str | None
+    dingtalk_user_id: str | None
+    joined_work_on: date | None
+    applied_on: date | None
+    joined_party_on: date | None
+    full_member_on: date | None
+    introducers: list[str]
+    status_since: date | None
+    left_at: str | None
+    left_reason: str | None
+    timezone: str | None = Field(default=None, description="the college's time zone, on a single member's answer")
+
+
+class MemberPage(Answer):
+    """A page of the roster."""
+
+    items: list[Member]
+    total: int
+    limit: int
+    offset: int
+
+
+class RoleAssignment(Answer):
+    """An appointment to a branch role."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    org_unit_id: uuid.UUID
+    role: BranchRole
+    started_on: date
+
+
+class IssuedToken(Answer):
+    """A new API token (shown once) and the roles it carries."""
+
+    token: str
+    member_id: uuid.UUID | None
+    roles: list[str]
+
+
+class PioneerPost(Answer):
+    """A pioneer post (党员先锋岗)."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    org_unit_id: uuid.UUID
+    title: str
+    started_on: date
+    ended_on: date | None
+    name: str | None = Field(default=None, description="the holder's name, on an org unit's list")
+
+
+class CommitmentReviewed(Answer):
+    result: Literal["fulfilled", "partly", "not_fulfilled"]
+    reviewed_on: date
+    comment: str | None
+    reviewer_id: uuid.UUID | None
+
+
+class Commitment(Answer):
+    """A member's yearly commitment (承诺) and its review."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    year: int
+    items: list[str]
+    review: CommitmentReviewed | None
+
+
+class RosterFile(Answer):
+    """A branch's roster as a spreadsheet, base64-encoded."""
+
+    filename: str
+    format: Literal["xlsx"]
+    content_base64: str
+
+
+class StatusRecord(Answer):
+    """One step of a member's political status history."""
+
+    from_status: PoliticalStatus | None
+    to_status: PoliticalStatus
+    effective_on: date
+    note: str | None
+    recorded_at: str
+
+
+class Transfer(Answer):
+    """A member's move from one org unit to another."""
+
+    from_org_unit_id: uuid.UUID
+    to_org_unit_id: uuid.UUID
+    effective_on: date
+    note: str | None
+
+
+class UnitRole(Answer):
+    """Who holds which role in an org unit."""
+
+    member_id: uuid.UUID
+    name: str
+    role: BranchRole
+    started_on: date
+
+
+class ActivistLink(Answer):
+    """An activist (入党积极分子) followed by a member."""
+
+    id: uuid.UUID
+    activist_id: uuid.UUID
+    follower_id: uuid.UUID
+    assigned_on: date
+
+
+class Follower(Answer):
+    """One of the members following an activist."""
+
+    follower_id: uuid.UUID
+    name: str
+    assigned_on: date

@@ -5,7 +5,8 @@ import uuid
 
 from pydantic import Field, model_validator
 
-from services.members.schemas import Strict
+from services.common.contracts.api.answers import Answer
+from services.common.contracts.api.members import Strict
 
 # Codes of tenants are short slugs; login names are numbers or phones; a password is capped
 # before it reaches Argon2 (rules.MAX_PASSWORD_LENGTH, checked with a clear reason there).
@@ -53,3 +54,42 @@ class ProviderConfig(Strict):
     client_id: str = Field(min_length=1, max_length=128)
     client_secret: str = Field(min_length=1, max_length=256)
     agent_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class ProviderStart(Strict):
+    """What the browser posts to start a WeCom or DingTalk sign-in (the gateway adds the state)."""
+
+    tenant: str = TenantCode
+    redirect_uri: str = Field(min_length=1, max_length=500, pattern=r"^https://")
+
+
+class ProviderFinish(Strict):
+    """What the page the provider sent the browser back to posts."""
+
+    code: str = Field(min_length=1, max_length=256)
+    state: str = Field(min_length=1, max_length=128)
+
+
+# ---- answers ----
+
+
+class SignedIn(Answer):
+    """A session started: it travels in cookies; every write echoes `csrf_token` in X-CSRF-Token."""
+
+    member_id: uuid.UUID
+    tenant_id: uuid.UUID
+    roles: list[str]
+    csrf_token: str
+    session_expires_at: str = Field(description="an ISO 8601 moment")
+
+
+class SignedOut(Answer):
+    signed_out: bool
+
+
+class SessionEnded(Answer):
+    ended: bool
+
+
+class TokenRevoked(Answer):
+    revoked: bool

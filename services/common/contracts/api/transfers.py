@@ -6,7 +6,11 @@ import uuid
 from pydantic import Field
 
 from services.common.validation import IsoDate
-from services.members.schemas import Strict
+from services.common.contracts.api.members import Strict
+
+
+# The states of a request a destination lists (GET /v1/inter-tenant-transfers/incoming?state=).
+INCOMING_STATES = ("pending", "accepted", "refused", "expired")
 
 
 class TransferIssue(Strict):

@@ -1,4 +1,4 @@
-"""Validated inputs of the dues service. Amounts are integer fen; a float is refused."""
+"""The dues API's requests and the rate table's shape. Amounts are integer fen; a float is refused."""
 from __future__ import annotations
 
 import uuid
@@ -7,19 +7,50 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, field_validator
 
+from services.common.contracts.api.answers import Answer
 from services.common.contracts import Period
-from services.common.errors import InvalidInput
-from services.dues import rates
+
+Category = Literal["employed", "retired", "student", "unemployed", "subsistence"]
+CATEGORIES: tuple[str, ...] = Category.__args__
+# Categories priced on an income; the others pay a flat amount.
+INCOME_CATEGORIES = ("employed", "retired")
+FLAT_CATEGORIES = ("student", "unemployed", "subsistence")
+BASIS = 10_000  # basis points in a whole
+# Above this a monthly income is a typing error (a yearly figure, a misplaced point), not a salary.
+MAX_MONTHLY_INCOME_FEN = 100_000_000  # 1,000,000 yuan
+
+Relief = Literal["exempt", "reduced", "deferred"]
 
 
-def parse_year(value, field: str = "year") -> int:
-    try:
-        year = int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput.field(field, "expected a year between 2000 and 2100") from None
-    if isinstance(value, bool) or not 2000 <= year <= 2100:
-        raise InvalidInput.field(field, "expected a year between 2000 and 2100")
-    return year
+class Band(BaseModel):
+    """Incomes up to `up_to_fen` (inclusive; None: no upper bound) pay `rate_bp` on the whole amount."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    up_to_fen: int | None = Field(default=None, ge=1, le=MAX_MONTHLY_INCOME_FEN)
+    rate_bp: int = Field(ge=0, le=BASIS)
+
+
+class RateTable(BaseModel):
+    """One version of the rates: bands per income category and the flat monthly amount."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    employed: tuple[Band, ...] = Field(min_length=1, max_length=20)
+    retired: tuple[Band, ...] = Field(min_length=1, max_length=20)
+    flat_fen: int = Field(ge=0, le=100_000)
+
+    @field_validator(*INCOME_CATEGORIES)
+    @classmethod
+    def _bands_rise_and_cover_every_income(cls, bands):
+        bounds = [b.up_to_fen for b in bands]
+        if bounds[-1] is not None:
+            raise ValueError("the last band must have no upper bound (up_to_fen null)")
+        if any(b is None for b in bounds[:-1]):
+            raise ValueError("only the last band may have no upper bound")
+        if bounds[:-1] != sorted(set(bounds[:-1])):
+            raise ValueError("upper bounds must rise strictly")
+        return bands
 
 
 class Strict(BaseModel):
@@ -28,7 +59,7 @@ class Strict(BaseModel):
 
 class RateTableCreate(Strict):
     effective_from: IsoDate
-    table: rates.RateTable
+    table: RateTable
 
 
 class BaseCreate(Strict):
@@ -36,9 +67,9 @@ class BaseCreate(Strict):
     # The month the base applies from (default: January of `year`); a change within the year is
     # a new base from a later month.
     effective_from: Period | None = None
-    category: rates.Category
+    category: Category
     # Checked against the fields declared before it (so each error names its own field).
-    monthly_income_fen: StrictInt | None = Field(default=None, ge=0, le=rates.MAX_MONTHLY_INCOME_FEN,
+    monthly_income_fen: StrictInt | None = Field(default=None, ge=0, le=MAX_MONTHLY_INCOME_FEN,
                                                  validate_default=True)
     reason: str | None = Field(default=None, max_length=200)
 
@@ -53,18 +84,18 @@ class BaseCreate(Strict):
     @classmethod
     def _income_where_priced_on_it(cls, value, info: ValidationInfo):
         category = info.data.get("category")
-        if category in rates.INCOME_CATEGORIES and value is None:
+        if category in INCOME_CATEGORIES and value is None:
             raise ValueError(f"required for {category} members")
-        if category in rates.FLAT_CATEGORIES and value is not None:
+        if category in FLAT_CATEGORIES and value is not None:
             raise ValueError(f"{category} members pay a flat amount: leave it out")
         return value
 
 
 class ReliefCreate(Strict):
-    kind: rates.Relief
+    kind: Relief
     from_period: Period
     to_period: Period
-    reduced_to_fen: StrictInt | None = Field(default=None, ge=0, le=rates.MAX_MONTHLY_INCOME_FEN,
+    reduced_to_fen: StrictInt | None = Field(default=None, ge=0, le=MAX_MONTHLY_INCOME_FEN,
                                              validate_default=True)
     reason: str = Field(min_length=1, max_length=200)
     approved_on: IsoDate
@@ -95,7 +126,7 @@ PaymentMethod = Literal["cash", "bank", "wechat", "other"]
 class PaymentCreate(Strict):
     member_id: uuid.UUID
     period: Period
-    amount_fen: StrictInt = Field(gt=0, le=rates.MAX_MONTHLY_INCOME_FEN)
+    amount_fen: StrictInt = Field(gt=0, le=MAX_MONTHLY_INCOME_FEN)
     paid_on: IsoDate
     method: PaymentMethod = "cash"
     note: str | None = Field(default=None, max_length=200)
@@ -103,7 +134,7 @@ class PaymentCreate(Strict):
 
 class PaymentCorrection(Strict):
     # What the entry should have been, in fen: 0 reverses it.
-    amount_fen: StrictInt = Field(ge=0, le=rates.MAX_MONTHLY_INCOME_FEN)
+    amount_fen: StrictInt = Field(ge=0, le=MAX_MONTHLY_INCOME_FEN)
     reason: str = Field(min_length=1, max_length=200)
 
 
@@ -124,3 +155,22 @@ class StatementImport(FileImport):
 class ArrearsCheck(Strict):
     org_unit_id: uuid.UUID
     period: Period
+
+
+# ---- answers ----
+
+
+class DuesBase(Answer):
+    """A member's dues base for a year, from a month on."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    year: int
+    effective_from: str
+    category: Category
+    monthly_income_fen: int | None
+    source: str
+    reason: str | None
+    recorded_at: str | None
+    monthly_dues_fen: int | None = Field(default=None, description="what the base owes a month, when just recorded")
+    rate_bp: int | None = Field(default=None, description="the rate applied, in basis points, when just recorded")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from services.common.validation import IsoDate
-from services.members.schemas import Strict
+from services.common.contracts.api.members import Strict
 
 Code = Field(min_length=1, max_length=40)
 
