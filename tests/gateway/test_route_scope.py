@@ -11,19 +11,21 @@ these tests the day it is added; a path argument with no example below fails the
 """
 import inspect
 import re
+import uuid
 
 import pytest
 
 from services.gateway.request_keys import WRITE_METHODS
 from services.gateway.service import GatewayService
 from tests.dues.conftest import known_to_dues
-from tests.support.infra import Api
+from tests.support.browser import PASSWORD, Browser
+from tests.support.infra import Api, wait_until
 
 # The writes a member makes about themself (an activity, a need); with another person's records
 # they are refused like any other write.
 SELF_SERVICE = {("POST", "/v1/activities"), ("POST", "/v1/needs")}
 # Path arguments that are not ids.
-NOT_IDS = {"kind": "wecom"}
+NOT_IDS = {"kind": "wecom", "provider": "wecom"}
 
 
 def routes() -> list[tuple[str, str]]:
@@ -75,9 +77,45 @@ def things_of(college, unit_id: str, name: str) -> dict:
     known_to_dues(admin, person["id"])
     payment = admin.ok("POST", "/v1/dues/payments", 201, json={
         "member_id": person["id"], "period": "2026-10", "amount_fen": 3_000, "paid_on": "2026-10-10"})
-    return {"member_id": person["id"], "org_unit_id": unit_id, "activity_id": activity["id"],
+    meeting = admin.ok("POST", "/v1/meetings", 201, json={
+        "org_unit_id": unit_id, "kind": "party_lecture", "title": "学习党章", "starts_at": "2026-10-20T08:00:00+00:00",
+        "place": "党员活动室", "agenda": "学习、讨论"})
+    # The notify service learns of a new unit from an event: the notice waits until it has.
+    notice = wait_until(lambda: (r := admin.post(f"/v1/org-units/{unit_id}/notices", json={
+        "title": "支部通知", "body": "周三学习"})).status_code == 201 and r.json(), message="notify knows the unit")
+    holder = admin.as_(admin.ok("POST", f"/v1/members/{person['id']}/tokens", 201, json={"roles": ["member"]})["token"])
+    token = holder.ok("GET", "/v1/me/sessions")["tokens"][0]
+    session = _signed_in_session(college, unit_id)
+    transfer = _incoming_transfer(college)
+    return {"member_id": person["id"], "org_unit_id": unit_id, "meeting_id": meeting["id"], "notice_id": notice["id"],
+            "token_id": token["id"], "session_id": session["id"],
+            "transfer_id": transfer["transfer_id"], "activity_id": activity["id"],
             "day_id": days[0]["id"], "pairing_id": pairing["id"], "need_id": need["id"], "post_id": post["id"],
             "commitment_id": commitment["id"], "payment_id": payment["id"]}
+
+
+def _signed_in_session(college, unit_id: str) -> dict:
+    """A browser session of a new member of `unit_id`: invited (by their staff number, their login
+    name), the invitation accepted with a password, signed in."""
+    admin = college.admin
+    person = college.add_member("持账号者", org_unit_id=unit_id, external_no=f"S{uuid.uuid4().hex[:8]}")
+    invitation = admin.ok("POST", "/v1/invitations", 201, json={"member_ids": [person["id"]]})["invitations"][0]
+    admin.ok("POST", "/v1/invitations/accept", json={
+        "tenant": college.tenant["code"], "code": invitation["code"], "password": PASSWORD})
+    browser = Browser(admin.base_url)
+    signed_in = browser.sign_in(college.tenant["code"], invitation["login_name"])
+    assert signed_in.status_code == 200, signed_in.text
+    return browser.request("GET", "/v1/me/sessions").json()["sessions"][0]
+
+
+def _incoming_transfer(college) -> dict:
+    """A transfer letter another college issues to `college`, as `college` sees it arrive."""
+    sender = college.admin.new_tenant()
+    leaver = sender.add_member("转出者")
+    sender.admin.ok("POST", f"/v1/members/{leaver['id']}/inter-tenant-transfers", 201, json={
+        "letter_no": "转字〔2026〕9号", "issued_on": "2026-11-20", "destination_code": college.tenant["code"]})
+    return wait_until(lambda: next(iter(college.admin.ok("GET", "/v1/inter-tenant-transfers/incoming")), None),
+                      timeout=30, message="the incoming transfer request")
 
 
 def body_naming(ids: dict) -> dict:
