@@ -235,6 +235,7 @@ class ActivitiesService(ResolvesReferences, RosterFollower, ServiceBase):
 
     @rpc
     def plan_meeting(self, payload: dict) -> dict:
+        self.caller.require_officer()  # a member is refused as such, whatever the body says
         data = validate(activity_api.MeetingCreate, payload)
         with self.db.transaction() as uow:
             return meetings.plan(uow, self.caller.tenant_id, data, self.caller)

@@ -36,7 +36,7 @@ UNIT_FIELDS = frozenset({"org_unit_id", "to_org_unit_id", "branch_id", "parent_i
 # caller's college; whether the caller may act on the thing stays its decision (a member confirms
 # their own need, resolves one assigned to them).
 THING_OWNERS = {
-    "activity_id": "activities", "day_id": "activities", "payment_id": "dues",
+    "activity_id": "activities", "day_id": "activities", "meeting_id": "activities", "payment_id": "dues",
     "pairing_id": "members", "need_id": "members", "post_id": "members", "commitment_id": "members",
 }
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.gateway.test_route_scope import WRITES, api, filled, things_of  # noqa: F401  (the fixture)
+from tests.gateway.test_route_scope import BEFORE_A_CALLER, WRITES, api, filled, things_of  # noqa: F401  (the fixture)
 from tests.support.infra import PLATFORM_TOKEN, wait_until
 
 DATA = Path(__file__).parents[1] / "data" / "dues"
@@ -118,6 +118,22 @@ def write_examples(college, ids: dict, more: dict) -> list[tuple]:
         ("POST", "/v1/members/<member_id>/leave", admin, {"member_id": more["mover"]},
          {"left_on": "2026-10-06", "reason": "调出"}),
         ("POST", "/v1/org-units/<org_unit_id>/close", admin, {"org_unit_id": more["closing_unit"]}, None),
+        ("POST", "/v1/meetings", admin, {}, {"org_unit_id": ids["org_unit_id"], "kind": "party_lecture",
+                                             "title": "学习党章", "starts_at": "2026-10-21T08:00:00+00:00",
+                                             "place": "党员活动室", "agenda": "学习"}),
+        ("POST", "/v1/org-units/<org_unit_id>/notices", admin, ids, {"title": "支部通知", "body": "周五学习"}),
+        ("POST", "/v1/notices/<notice_id>/remind", admin, ids, None),
+        ("POST", "/v1/invitations", admin, {}, {"member_ids": [ids["member_id"]]}),
+        ("POST", "/v1/members/<member_id>/password-reset", admin, ids, None),
+        ("POST", "/v1/meetings/<meeting_id>/minutes", admin, ids, {"minutes": "学习了党章"}),
+        ("POST", "/v1/meetings/<meeting_id>/attendance", admin, ids,
+         {"records": [{"member_id": ids["member_id"], "status": "checked_in"}]}),
+        ("POST", "/v1/meetings/<meeting_id>/close", admin, ids, None),
+        ("POST", "/v1/inter-tenant-transfers/<transfer_id>/accept", admin, ids, {"org_unit_id": ids["org_unit_id"]}),
+        ("POST", "/v1/development-scans", admin, {}, {}),
+        ("POST", "/v1/inter-tenant-transfer-scans", admin, {}, {}),
+        ("DELETE", "/v1/tokens/<token_id>", admin, ids, None),
+        ("POST", "/v1/members/<member_id>/revoke-sign-ins", admin, ids, None),
         ("POST", "/v1/tenants", admin.as_(PLATFORM_TOKEN), {},
          {"code": f"audit-{uuid.uuid4().hex[:8]}", "name": "另一学院"}),
     ]
@@ -158,7 +174,8 @@ def test_every_write_route_leaves_an_audit_record(api):  # noqa: F811
     ids = things_of(college, college.branch["id"], "李明")
     more = _more(college, ids)
     examples = write_examples(college, ids, more)
-    missing = sorted(set(WRITES) - {(method, route) for method, route, *_ in examples})
+    # Signing in and accepting an invitation come before there is a caller: no one to record.
+    missing = sorted(set(WRITES) - BEFORE_A_CALLER - {(method, route) for method, route, *_ in examples})
     assert missing == [], f"write routes without an example here (add one): {missing}"
 
     for method, route, caller, path_ids, body in examples:
