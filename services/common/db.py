@@ -200,6 +200,8 @@ class DatabaseHandle:
                 with session.begin():
                     uow = UnitOfWork(session, self._provider.tables, self._context_headers())
                     yield uow
+                    if idempotency.audits_without_claim(self._worker_ctx):
+                        audit.record(uow, self._worker_ctx, None)
                     uow.flush()
             metrics.count_committed(self._worker_ctx.service_name, uow.published)
             return

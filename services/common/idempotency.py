@@ -92,6 +92,22 @@ def claim_for(worker_ctx) -> Claim | None:
     return claim
 
 
+_audited_without_claim: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def audits_without_claim(worker_ctx) -> bool:
+    """Whether a transaction opened now should carry the audit record of a write RPC that claims
+    no request key (`claims_request=False`: invitations and resets, whose answers hold one-time
+    codes that must never be kept, sign-in and sign-out): its first transaction does, without the
+    answer. The claiming writes record theirs with the claim (services.common.db)."""
+    entrypoint = worker_ctx.entrypoint
+    if (not isinstance(entrypoint, OncePerRequestRpc) or entrypoint.claims_request
+            or not worker_ctx.context_data.get(REQUEST_KEY) or worker_ctx in _audited_without_claim):
+        return False
+    _audited_without_claim.add(worker_ctx)
+    return True
+
+
 def hold(worker_ctx, transaction) -> None:
     """Keep the claiming transaction open until the entrypoint's answer is known."""
     _claims[worker_ctx].transaction = transaction
