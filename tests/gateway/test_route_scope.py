@@ -48,7 +48,7 @@ NOT_404_FIRST = {
     ("POST", "/v1/inter-tenant-transfers/<transfer_id>/refuse"),
 }
 # Path arguments that are not ids.
-NOT_IDS = {"kind": "wecom", "provider": "wecom"}
+NOT_IDS = {"kind": "wecom", "provider": "wecom", "name": "swagger-ui.css"}  # path arguments that name no record
 
 
 def routes() -> list[tuple[str, str]]:
